@@ -1,0 +1,1 @@
+"""LLM backends: each turns a :class:`~langreward.llm.types.CompletionRequest` into a reply."""

@@ -1,0 +1,94 @@
+"""Local transformers backend (``hf:/path/to/dir``): a causal LM loaded from disk only.
+
+Needs the ``hf`` extra (``pip install 'langreward[hf]'``). JSON replies are not grammar-
+constrained here; :meth:`LLM.json` validates and repairs them like any other backend's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from langreward.llm.backends.base import Backend
+from langreward.llm.errors import BackendError, ModelNotAvailableError
+from langreward.llm.types import Completion, CompletionRequest
+
+
+class HFBackend(Backend):
+    """A transformers causal LM from a local directory (never from a hub)."""
+
+    kind = "hf"
+    supports_logprobs = True
+
+    def __init__(self, path: str | Path, *, device: str = "cpu") -> None:
+        try:
+            import torch
+            import transformers
+        except ImportError as exc:
+            raise ModelNotAvailableError(
+                "the hf backend needs transformers: pip install 'langreward[hf]'"
+            ) from exc
+        path = Path(path).expanduser()
+        if not (path / "config.json").is_file():
+            raise ModelNotAvailableError(f"no transformers model (config.json) in {path}")
+        self.model = str(path)
+        self._torch = torch
+        self._tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self._lm = transformers.AutoModelForCausalLM.from_pretrained(
+            path, local_files_only=True
+        ).to(device)
+        self._lm.eval()
+        self._device = device
+        self._lock = threading.Lock()
+
+    def _prompt(self, request: CompletionRequest) -> str:
+        messages = request.message_dicts
+        if getattr(self._tokenizer, "chat_template", None):
+            return self._tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
+        lines = [f"{m['role']}: {m['content']}" for m in messages]
+        return "\n".join(lines) + "\nassistant:"
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        torch = self._torch
+        started = time.perf_counter()
+        inputs = self._tokenizer(self._prompt(request), return_tensors="pt").to(self._device)
+        sample = request.temperature > 0
+        generator_kwargs = {"do_sample": sample, "max_new_tokens": request.max_tokens}
+        if sample:
+            generator_kwargs["temperature"] = request.temperature
+        pad = self._tokenizer.pad_token_id or self._tokenizer.eos_token_id
+        try:
+            with self._lock, torch.no_grad():
+                torch.manual_seed(request.seed)
+                out = self._lm.generate(
+                    **inputs,
+                    **generator_kwargs,
+                    pad_token_id=pad,
+                    output_scores=True,
+                    return_dict_in_generate=True,
+                )
+        except Exception as exc:  # a transformers failure is a backend error, not a crash
+            raise BackendError(f"transformers generate failed: {exc}") from exc
+        prompt_len = inputs["input_ids"].shape[1]
+        new_tokens = out.sequences[0, prompt_len:]
+        text = self._tokenizer.decode(new_tokens, skip_special_tokens=True)
+        for stop in request.stop:
+            text = text.split(stop)[0]
+        logprobs = None
+        if request.top_logprobs and out.scores:
+            first = torch.log_softmax(out.scores[0][0].float(), dim=-1)
+            values, ids = first.topk(min(request.top_logprobs, first.shape[-1]))
+            logprobs = {
+                self._tokenizer.decode([int(i)]): float(v)
+                for v, i in zip(values.tolist(), ids.tolist(), strict=True)
+            }
+        return Completion(
+            text=text,
+            prompt_tokens=int(prompt_len),
+            completion_tokens=int(new_tokens.shape[0]),
+            seconds=time.perf_counter() - started,
+            first_token_logprobs=logprobs,
+        )

@@ -1,0 +1,391 @@
+"""The :class:`LLM` every method talks to: one interface over any backend, behind a cache."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from langreward.llm.backends.base import Backend
+from langreward.llm.cache import ResponseCache
+from langreward.llm.errors import LLMError, MalformedReplyError
+from langreward.llm.transcript import write_transcript
+from langreward.llm.types import (
+    ChatResult,
+    Choice,
+    Completion,
+    CompletionRequest,
+    LLMStats,
+    Message,
+    as_messages,
+)
+
+logger = logging.getLogger(__name__)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def parse_json_reply(text: str) -> Any:
+    """Parse a JSON reply, tolerating a fenced block or prose around one JSON value."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.strip("`")
+        stripped = stripped[4:] if stripped.startswith("json") else stripped
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        pass
+    for opener, closer in (("{", "}"), ("[", "]")):
+        start, end = stripped.find(opener), stripped.rfind(closer)
+        if 0 <= start < end:
+            try:
+                return json.loads(stripped[start : end + 1])
+            except json.JSONDecodeError:
+                continue
+    raise MalformedReplyError(f"reply is not JSON: {text[:200]!r}", reply=text)
+
+
+class LLM:
+    """Chat, JSON, choices and batches over one backend, with a persistent cache.
+
+    Build one with :func:`langreward.llm.make_llm`. Every call is counted in :attr:`stats` and
+    recorded so that :meth:`export_transcript` can write a replayable JSONL file.
+
+    Example:
+        >>> llm = make_llm("embedded")  # doctest: +SKIP
+        >>> llm.choose("Is the sky blue?", ["yes", "no"]).option  # doctest: +SKIP
+        'yes'
+    """
+
+    def __init__(self, backend: Backend, cache: ResponseCache | None = None) -> None:
+        self.backend = backend
+        self.cache = cache
+        self.stats = LLMStats()
+        self._records: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def spec(self) -> str:
+        return self.backend.identity
+
+    # -- the single path every call takes -------------------------------------------------
+    def complete(self, request: CompletionRequest, *, store: bool = True) -> Completion:
+        """Answer one request: from the cache if present, else from the backend.
+
+        Args:
+            store: cache the reply (callers validating a reply store it only once it passes).
+        """
+        reply = self.cache.get(self.backend.identity, request) if self.cache else None
+        if reply is None:
+            try:
+                reply = self.backend.complete(request)
+            except LLMError:
+                with self._lock:
+                    self.stats.calls += 1
+                    self.stats.errors += 1
+                raise
+            if store:
+                self.store(request, reply)
+        with self._lock:
+            self.stats.calls += 1
+            self.stats.cache_hits += reply.cached
+            self.stats.prompt_tokens += reply.prompt_tokens
+            self.stats.completion_tokens += reply.completion_tokens
+            self.stats.llm_seconds += 0.0 if reply.cached else reply.seconds
+            self._records[request.key()] = {
+                "backend": self.backend.identity,
+                "request": request.to_dict(),
+                "response": reply.to_dict(),
+            }
+        return reply
+
+    def store(self, request: CompletionRequest, reply: Completion) -> None:
+        """Put a reply into the cache (no-op without a cache or for a cached reply)."""
+        if self.cache is not None and not reply.cached:
+            self.cache.put(self.backend.identity, request, reply)
+
+    # -- public calls ---------------------------------------------------------------------
+    def chat(
+        self,
+        messages: str | Sequence[Message],
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+        n: int = 1,
+        seed: int = 0,
+        stop: Sequence[str] | None = None,
+    ) -> ChatResult:
+        """Generate ``n`` replies (sample ``i`` uses seed ``seed + i``)."""
+        msgs = as_messages(messages)
+        completions = [
+            self.complete(
+                CompletionRequest.build(
+                    msgs, temperature=temperature, max_tokens=max_tokens, seed=seed + i, stop=stop
+                )
+            )
+            for i in range(n)
+        ]
+        return ChatResult([c.text for c in completions], completions)
+
+    def json(
+        self,
+        messages: str | Sequence[Message],
+        schema: type[ModelT] | dict[str, Any],
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+        seed: int = 0,
+        repair_rounds: int = 1,
+    ) -> ModelT | Any:
+        """A reply that must match a JSON schema (a pydantic model or a JSON-schema dict).
+
+        The schema constrains decoding where the backend can (grammar on the embedded model,
+        ``response_format`` on OpenAI-compatible servers); the reply is always validated after
+        decoding. An invalid reply is shown to the model with the error for up to
+        ``repair_rounds`` more tries; then :class:`MalformedReplyError` is raised. Only a valid
+        reply is cached.
+        """
+        is_model = isinstance(schema, type) and issubclass(schema, BaseModel)
+        json_schema = schema.model_json_schema() if is_model else schema
+        msgs = as_messages(messages)
+        constrained = self.backend.supports_json_schema
+        if not constrained:
+            msgs = [*msgs[:-1], _with_schema_hint(msgs[-1], json_schema)]
+        last_error = ""
+        for attempt in range(repair_rounds + 1):
+            request = CompletionRequest.build(
+                msgs,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                seed=seed,
+                json_schema=json_schema if constrained else None,
+            )
+            reply = self.complete(request, store=False)
+            try:
+                value = _validate(reply.text, schema, is_model)
+            except MalformedReplyError as exc:
+                last_error = str(exc)
+                with self._lock:
+                    self.stats.repairs += attempt < repair_rounds
+                msgs = [
+                    *msgs,
+                    {"role": "assistant", "content": reply.text},
+                    {
+                        "role": "user",
+                        "content": f"That reply is invalid: {last_error}. Answer again with "
+                        "only valid JSON matching the schema.",
+                    },
+                ]
+                continue
+            self.store(request, reply)
+            return value
+        raise MalformedReplyError(
+            f"no valid JSON after {repair_rounds} repair round(s): {last_error}"
+        )
+
+    def choose(
+        self,
+        messages: str | Sequence[Message],
+        options: Sequence[str],
+        *,
+        samples: int = 5,
+        seed: int = 0,
+    ) -> Choice:
+        """Pick one of ``options`` with a probability for each.
+
+        The options are listed as lettered answers. With log-probabilities (embedded model,
+        most servers) one token is generated and the letters' probabilities are read off the
+        model's distribution; otherwise ``samples`` replies at temperature 1 are voted on.
+        """
+        options = _check_options(options)
+        msgs = as_messages(messages)
+        listing = "\n".join(f"{LETTERS[i]}) {opt}" for i, opt in enumerate(options))
+        letters = LETTERS[: len(options)]
+        question = (
+            f"{msgs[-1]['content']}\n\nOptions:\n{listing}\n"
+            f"Answer with a single letter ({', '.join(letters)})."
+        )
+        msgs = [*msgs[:-1], {"role": msgs[-1]["role"], "content": question}]
+        if self.backend.supports_logprobs:
+            reply = self.complete(
+                CompletionRequest.build(msgs, max_tokens=1, seed=seed, top_logprobs=20)
+            )
+            probs = _letter_probs(reply.first_token_logprobs or {}, letters)
+            if probs is not None:
+                best = max(range(len(options)), key=lambda i: probs[i])
+                return Choice(options[best], dict(zip(options, probs, strict=True)), "logprobs")
+        votes: Counter[str] = Counter()
+        schema = {"type": "string", "enum": list(letters)}
+        for i in range(samples):
+            request = CompletionRequest.build(
+                msgs,
+                temperature=1.0 if samples > 1 else 0.0,
+                max_tokens=4,
+                seed=seed + i,
+                json_schema=schema if self.backend.supports_json_schema else None,
+            )
+            text = self.complete(request).text.strip().strip('"').strip()
+            letter = text[:1].upper()
+            if letter in letters:
+                votes[letter] += 1
+        if not votes:
+            raise MalformedReplyError(f"no sample named one of the options {list(options)}")
+        total = sum(votes.values())
+        probs_map = {opt: votes[letters[i]] / total for i, opt in enumerate(options)}
+        return Choice(max(probs_map, key=probs_map.__getitem__), probs_map, "samples")
+
+    def choose_many(
+        self,
+        items: Sequence[str],
+        options: Sequence[str],
+        *,
+        instruction: str,
+        system: str | None = None,
+        examples: Sequence[tuple[str, str]] = (),
+        max_tokens_per_item: int = 8,
+        repair_rounds: int = 1,
+    ) -> list[Choice]:
+        """Label several items in ONE call (the fast path for many small judgments).
+
+        The items are numbered in one prompt and the reply must be a JSON object
+        ``{"labels": [...]}`` with exactly one option per item, in order (grammar-constrained
+        where the backend can). Raises :class:`MalformedReplyError` if no valid list comes back.
+        """
+        options = _check_options(options)
+        if not items:
+            return []
+        parts = [instruction.strip(), f"Possible labels: {', '.join(options)}."]
+        if examples:
+            shots = "\n".join(f"- {text} -> {label}" for text, label in examples)
+            parts.append(f"Examples:\n{shots}")
+        numbered = "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+        parts.append(f"Items:\n{numbered}")
+        parts.append(
+            f'Reply with JSON {{"labels": [...]}} holding exactly {len(items)} labels, '
+            "one per item, in order."
+        )
+        messages: list[Message] = [{"role": "system", "content": system}] if system else []
+        messages.append({"role": "user", "content": "\n\n".join(parts)})
+        schema = {
+            "type": "object",
+            "properties": {
+                "labels": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(options)},
+                    "minItems": len(items),
+                    "maxItems": len(items),
+                }
+            },
+            "required": ["labels"],
+        }
+        reply = self.json(
+            messages,
+            schema,
+            max_tokens=16 + max_tokens_per_item * len(items),
+            repair_rounds=repair_rounds,
+        )
+        labels = reply["labels"]
+        return [Choice(label, {o: float(o == label) for o in options}, "packed") for label in labels]
+
+    def batch(
+        self,
+        calls: Sequence[Callable[[LLM], Any]],
+        *,
+        max_concurrency: int = 4,
+    ) -> list[Any]:
+        """Run many calls (each a function of this LLM) with bounded concurrency.
+
+        A call that fails yields its :class:`LLMError` in the result list instead of raising,
+        so one bad reply never loses the others.
+
+        Example:
+            >>> llm.batch([lambda m, q=q: m.chat(q).text for q in questions])  # doctest: +SKIP
+        """
+
+        def run(call: Callable[[LLM], Any]) -> Any:
+            try:
+                return call(self)
+            except LLMError as exc:
+                return exc
+
+        if max_concurrency <= 1 or len(calls) <= 1:
+            return [run(call) for call in calls]
+        with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
+            return list(pool.map(run, calls))
+
+    def batch_chat(
+        self,
+        prompts: Sequence[str | Sequence[Message]],
+        *,
+        max_concurrency: int = 4,
+        **settings: Any,
+    ) -> list[ChatResult | LLMError]:
+        """:meth:`chat` over many prompts with bounded concurrency (errors returned in place)."""
+        return self.batch(
+            [lambda llm, p=p: llm.chat(p, **settings) for p in prompts],
+            max_concurrency=max_concurrency,
+        )
+
+    # -- records --------------------------------------------------------------------------
+    def export_transcript(self, path: str | Path) -> int:
+        """Write every distinct call this LLM made (hits included) as a replayable JSONL."""
+        with self._lock:
+            records = list(self._records.values())
+        return write_transcript(path, records)
+
+    def close(self) -> None:
+        self.backend.close()
+        if self.cache is not None:
+            self.cache.close()
+
+
+def _check_options(options: Sequence[str]) -> list[str]:
+    options = [str(o) for o in options]
+    if not 2 <= len(options) <= len(LETTERS) or len(set(options)) != len(options):
+        raise ValueError(f"need 2..26 distinct options, got {options!r}")
+    return options
+
+
+def _letter_probs(logprobs: dict[str, float], letters: str) -> list[float] | None:
+    """Normalised probabilities of the option letters among the first token's alternatives."""
+    mass = dict.fromkeys(letters, 0.0)
+    for token, logprob in logprobs.items():
+        letter = token.strip().rstrip(")").upper()
+        if letter in mass:
+            mass[letter] += math.exp(logprob)
+    total = sum(mass.values())
+    if total <= 0:
+        return None
+    return [mass[letter] / total for letter in letters]
+
+
+def _with_schema_hint(message: Message, schema: dict[str, Any]) -> Message:
+    hint = f"\n\nReply with JSON only, matching this JSON schema:\n{json.dumps(schema)}"
+    return {"role": message["role"], "content": message["content"] + hint}
+
+
+def _validate(text: str, schema: type[BaseModel] | dict[str, Any], is_model: bool) -> Any:
+    value = parse_json_reply(text)
+    if is_model:
+        try:
+            return schema.model_validate(value)  # type: ignore[union-attr]
+        except ValidationError as exc:
+            errors = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()
+            )
+            raise MalformedReplyError(errors, reply=text) from None
+    import jsonschema
+
+    try:
+        jsonschema.validate(value, schema)
+    except jsonschema.ValidationError as exc:
+        raise MalformedReplyError(exc.message, reply=text) from None
+    return value
