@@ -12,11 +12,14 @@ from langreward.llm.types import Completion, CompletionRequest
 
 class ReplayBackend(Backend):
     """Strict replay of a JSONL transcript written by ``LLM.export_transcript`` or
-    ``langreward cache export``. Requests are matched exactly (messages and settings)."""
+    ``langreward cache export``. Requests are matched exactly (messages and settings).
+
+    The recorded backend's capabilities are inferred from the transcript (a request with a
+    JSON schema or log-probabilities means the recorded backend had them), so that
+    :class:`~langreward.llm.LLM` builds the very same requests again.
+    """
 
     kind = "replay"
-    supports_logprobs = True
-    supports_json_schema = True
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
@@ -27,6 +30,8 @@ class ReplayBackend(Backend):
         for record in read_transcript(path):
             request = CompletionRequest.from_dict(record["request"])
             self._answers[request.key()] = Completion.from_dict(record["response"])
+            self.supports_json_schema |= request.json_schema is not None
+            self.supports_logprobs |= request.top_logprobs > 0
 
     def complete(self, request: CompletionRequest) -> Completion:
         reply = self._answers.get(request.key())

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from langreward.llm import (
+    LLM,
+    Completion,
+    LLMConfigError,
+    MalformedReplyError,
+    ReplayMissError,
+    ResponseCache,
+    make_llm,
+)
+from langreward.llm.backends.scripted import ScriptedBackend
+from langreward.llm.client import parse_json_reply
+
+
+class Verdict(BaseModel):
+    label: str
+    confidence: float
+
+
+def test_chat_samples_use_distinct_seeds():
+    llm = make_llm("scripted", responses=["a", "b", "c"])
+    result = llm.chat("hello", n=3, temperature=1.0, seed=7)
+    assert result.texts == ["a", "b", "c"]
+    seeds = [r.seed for r in llm.backend.requests]
+    assert seeds == [7, 8, 9]
+
+
+def test_dict_and_function_scripts():
+    llm = make_llm("scripted", responses={"pole": "left", "car": "right"})
+    assert llm.chat("the pole falls").text == "left"
+    assert llm.chat("the car moves").text == "right"
+    with pytest.raises(LLMConfigError, match="no answer"):
+        llm.chat("nothing matches")
+    echo = make_llm("scripted", responses=lambda msgs: msgs[-1]["content"].upper())
+    assert echo.chat("shout").text == "SHOUT"
+
+
+def test_json_validates_with_pydantic_and_repairs_once():
+    llm = make_llm("scripted", responses=['{"label": "good"}', '{"label": "good", "confidence": 0.9}'])
+    verdict = llm.json("judge", Verdict)
+    assert verdict == Verdict(label="good", confidence=0.9)
+    assert llm.stats.repairs == 1
+    # the repair prompt quotes the validation error back to the model
+    repair = llm.backend.requests[1].messages[-1][1]
+    assert "confidence" in repair and "invalid" in repair
+
+
+def test_json_gives_typed_error_after_repairs_and_caches_nothing(tmp_path):
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    llm = make_llm("scripted", responses=["not json at all"], cache=cache)
+    with pytest.raises(MalformedReplyError, match="no valid JSON after 2 repair"):
+        llm.json("judge", Verdict, repair_rounds=2)
+    assert len(llm.backend.requests) == 3
+    assert cache.stats().entries == 0
+
+
+def test_json_schema_dict_and_fenced_reply():
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    llm = make_llm("scripted", responses=['Sure!\n```json\n{"n": 3}\n```'])
+    assert llm.json("count", schema) == {"n": 3}
+    assert parse_json_reply('prefix {"a": [1, 2]} suffix') == {"a": [1, 2]}
+    with pytest.raises(MalformedReplyError):
+        parse_json_reply("{broken")
+
+
+def test_choose_by_majority_of_samples():
+    llm = make_llm("scripted", responses=["B", "A", "B", "B", "x"])
+    choice = llm.choose("Which?", ["left", "right"], samples=5)
+    assert choice.option == "right"
+    assert choice.method == "samples"
+    assert choice.probs == pytest.approx({"left": 0.25, "right": 0.75})
+    with pytest.raises(ValueError, match="distinct options"):
+        llm.choose("Which?", ["same", "same"])
+
+
+class LogprobBackend(ScriptedBackend):
+    """Scripted backend that also reports first-token log-probabilities (tests only)."""
+
+    supports_logprobs = True
+
+    def complete(self, request):
+        reply = super().complete(request)
+        reply.first_token_logprobs = {"A": -2.0, " B": -0.2, "The": -1.0}
+        return reply
+
+
+def test_choose_reads_letter_logprobs():
+    llm = LLM(LogprobBackend(["B"]))
+    choice = llm.choose("Push left or right?", ["left", "right"])
+    assert choice.method == "logprobs"
+    assert choice.option == "right"
+    assert choice.probs["right"] > 0.8
+    assert sum(choice.probs.values()) == pytest.approx(1.0)
+    assert llm.backend.requests[0].max_tokens == 1
+
+
+def test_choose_many_packs_items_into_one_call():
+    llm = make_llm("scripted", responses=['{"labels": ["good", "bad", "unsure"]}'])
+    choices = llm.choose_many(["s1", "s2", "s3"], ["good", "bad", "unsure"], instruction="Judge.")
+    assert [c.option for c in choices] == ["good", "bad", "unsure"]
+    assert len(llm.backend.requests) == 1
+    prompt = llm.backend.requests[0].messages[-1][1]
+    assert "1. s1" in prompt and "3. s3" in prompt
+
+
+def test_choose_many_rejects_wrong_count():
+    llm = make_llm("scripted", responses=['{"labels": ["good"]}'])
+    with pytest.raises(MalformedReplyError):
+        llm.choose_many(["s1", "s2"], ["good", "bad"], instruction="Judge.")
+
+
+def test_batch_returns_errors_in_place():
+    llm = make_llm("scripted", responses={"ok": "fine"})
+    results = llm.batch_chat(["ok 1", "boom", "ok 2"], max_concurrency=3)
+    assert results[0].text == "fine" and results[2].text == "fine"
+    assert isinstance(results[1], LLMConfigError)
+    assert llm.stats.errors == 1
+
+
+def test_cache_hit_skips_backend_and_counts(tmp_path):
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    first = make_llm("scripted", responses=["one", "two"], cache=cache)
+    assert first.chat("q").text == "one"
+    second = make_llm("scripted", responses=["never used"], cache=cache)
+    result = second.chat("q")
+    assert result.text == "one" and result.cached
+    assert second.backend.requests == []
+    assert second.stats.cache_hits == 1 and second.stats.hit_rate == 1.0
+    # a different setting is a different key
+    assert second.chat("q", temperature=0.5).text == "never used"
+
+
+def test_transcript_replays_without_llm(tmp_path):
+    llm = make_llm("scripted", responses=['{"labels": ["good", "bad"]}', "plain"])
+    llm.choose_many(["a", "b"], ["good", "bad"], instruction="Judge.")
+    llm.chat("free text")
+    path = tmp_path / "t.jsonl"
+    assert llm.export_transcript(path) == 2
+    replay = make_llm(f"replay:{path}")
+    assert [c.option for c in replay.choose_many(["a", "b"], ["good", "bad"], instruction="Judge.")] == ["good", "bad"]
+    assert replay.chat("free text").text == "plain"
+    with pytest.raises(ReplayMissError, match="no answer"):
+        replay.chat("something new")
+
+
+def test_spec_errors_are_clear():
+    with pytest.raises(LLMConfigError, match="unknown LLM spec"):
+        make_llm("nonsense:thing")
+    with pytest.raises(LLMConfigError, match="unknown embedded model"):
+        make_llm("embedded:7b")
+    with pytest.raises(LLMConfigError, match="replay transcript not found"):
+        make_llm("replay:/does/not/exist.jsonl")
+    with pytest.raises(LLMConfigError, match="needs a path"):
+        make_llm("gguf:")
+
+
+def test_completion_round_trip():
+    reply = Completion("x", 3, 4, 0.5, {"A": -0.1})
+    assert Completion.from_dict(reply.to_dict()) == reply

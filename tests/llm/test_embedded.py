@@ -1,0 +1,52 @@
+"""The embedded GGUF model, in-process and behind a real OpenAI-compatible HTTP server."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from langreward.llm import LLM, ResponseCache, make_llm
+from langreward.llm.backends.openai_compat import OpenAIBackend
+
+pytestmark = pytest.mark.embedded
+
+
+class Person(BaseModel):
+    name: str
+    age: int
+
+
+def test_embedded_chat_json_and_choose(embedded_backend, tmp_path):
+    llm = LLM(embedded_backend, ResponseCache(tmp_path / "c.sqlite"))
+    reply = llm.chat("Reply with the single word: hello", max_tokens=8)
+    assert reply.text.strip()
+    assert reply.completions[0].completion_tokens > 0
+    person = llm.json("Invent a person called Ada who is 36 years old.", Person, max_tokens=64)
+    assert isinstance(person, Person) and person.name
+    choice = llm.choose("Is fire hot?", ["yes", "no"])
+    assert choice.method == "logprobs"
+    assert sum(choice.probs.values()) == pytest.approx(1.0)
+    labels = llm.choose_many(["fire", "ice", "lava"], ["hot", "cold"],
+                             instruction="Label each thing as hot or cold.")
+    assert len(labels) == 3 and all(c.option in ("hot", "cold") for c in labels)
+    # the same calls again are cache hits
+    before = llm.stats.cache_hits
+    llm.choose("Is fire hot?", ["yes", "no"])
+    assert llm.stats.cache_hits == before + 1
+
+
+def test_openai_backend_against_real_local_server(tmp_path, embedded_available):
+    from langreward.llm import make_backend
+
+    server = make_backend("embedded", port=0)  # llama.cpp's HTTP server on 127.0.0.1
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        llm = make_llm(f"openai:local@{server.url}", cache=tmp_path / "c.sqlite")
+        assert isinstance(llm.backend, OpenAIBackend)
+        assert llm.chat("Say hi.", max_tokens=8).text.strip()
+        person = llm.json("Invent a person called Bob who is 3 years old.", Person, max_tokens=64)
+        assert isinstance(person, Person)
+        choice = llm.choose("Is the sky blue on a clear day?", ["yes", "no"])
+        assert choice.method == "logprobs"
+    finally:
+        server.close()
