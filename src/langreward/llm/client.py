@@ -250,50 +250,44 @@ class LLM:
         instruction: str,
         system: str | None = None,
         examples: Sequence[tuple[str, str]] = (),
-        max_tokens_per_item: int = 8,
         repair_rounds: int = 1,
     ) -> list[Choice]:
         """Label several items in ONE call (the fast path for many small judgments).
 
-        The items are numbered in one prompt and the reply must be a JSON object
-        ``{"labels": [...]}`` with exactly one option per item, in order (grammar-constrained
-        where the backend can). Raises :class:`MalformedReplyError` if no valid list comes back.
+        The items are numbered in one prompt; the options are lettered, and the reply is one
+        JSON string with exactly one letter per item (``"ABBA"``), grammar-constrained where
+        the backend can. One generated token per item keeps generation cheap; the prompt
+        prefill of the items is then most of the cost. Raises :class:`MalformedReplyError`
+        if no valid answer comes back.
         """
         options = _check_options(options)
         if not items:
             return []
-        parts = [instruction.strip(), f"Possible labels: {', '.join(options)}."]
+        letters = LETTERS[: len(options)]
+        listing = ", ".join(f"{letter} = {opt}" for letter, opt in zip(letters, options, strict=True))
+        parts = [instruction.strip(), f"Labels: {listing}."]
         if examples:
-            shots = "\n".join(f"- {text} -> {label}" for text, label in examples)
+            index = {opt: letter for letter, opt in zip(letters, options, strict=True)}
+            shots = "\n".join(f"- {text} -> {index.get(label, label)}" for text, label in examples)
             parts.append(f"Examples:\n{shots}")
         numbered = "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
         parts.append(f"Items:\n{numbered}")
         parts.append(
-            f'Reply with JSON {{"labels": [...]}} holding exactly {len(items)} labels, '
-            "one per item, in order."
+            f"Reply with a JSON string of exactly {len(items)} letters, one label per item, "
+            f'in order (e.g. "{(letters * len(items))[: len(items)]}").'
         )
         messages: list[Message] = [{"role": "system", "content": system}] if system else []
         messages.append({"role": "user", "content": "\n\n".join(parts)})
-        schema = {
-            "type": "object",
-            "properties": {
-                "labels": {
-                    "type": "array",
-                    "items": {"type": "string", "enum": list(options)},
-                    "minItems": len(items),
-                    "maxItems": len(items),
-                }
-            },
-            "required": ["labels"],
-        }
-        reply = self.json(
-            messages,
-            schema,
-            max_tokens=16 + max_tokens_per_item * len(items),
-            repair_rounds=repair_rounds,
+        schema = {"type": "string", "pattern": f"^[{letters}]{{{len(items)}}}$"}
+        answer = self.json(
+            messages, schema, max_tokens=len(items) + 8, repair_rounds=repair_rounds
         )
-        labels = reply["labels"]
-        return [Choice(label, {o: float(o == label) for o in options}, "packed") for label in labels]
+        return [
+            Choice(options[letters.index(letter)],
+                   {o: float(i == letters.index(letter)) for i, o in enumerate(options)},
+                   "packed")
+            for letter in answer
+        ]
 
     def batch(
         self,

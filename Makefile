@@ -1,0 +1,35 @@
+# The two commands a newcomer needs:  make demo   and   make test
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint fast bench clean
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	scripts/setup.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Set everything up, then run the demo (LMGT vs baseline on CartPole, embedded LLM).
+demo: setup
+	$(BIN)/langreward demo
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+
+## Set everything up, then run lint, the layering contract and every test.
+test: setup lint
+	scripts/install_chromium.sh
+	$(BIN)/pytest -q -ra
+
+## Only the fast tier (scripted LLM, no embedded model).
+fast: setup
+	$(BIN)/pytest -q -m "not embedded"
+
+bench: setup
+	$(BIN)/python benchmarks/llm_throughput.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,44 @@
+"""The transformers backend on a tiny model built locally (random weights, word tokenizer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from langreward.llm import ModelNotAvailableError, make_llm
+
+transformers = pytest.importorskip("transformers")
+tokenizers = pytest.importorskip("tokenizers")
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny-gpt2")
+    words = ["<pad>", "<unk>", "<eos>", "user:", "assistant:", "yes", "no", "A", "B", "hello"]
+    vocab = {w: i for i, w in enumerate(words)}
+    tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.WhitespaceSplit()
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>"
+    )
+    fast.save_pretrained(path)
+    config = transformers.GPT2Config(
+        vocab_size=len(words), n_positions=128, n_embd=16, n_layer=1, n_head=2,
+        eos_token_id=2, pad_token_id=0, bos_token_id=2,
+    )
+    transformers.GPT2LMHeadModel(config).save_pretrained(path)
+    return path
+
+
+def test_hf_backend_chat_and_logprob_choice(tiny_model_dir):
+    llm = make_llm(f"hf:{tiny_model_dir}", cache=False)
+    reply = llm.chat("hello", max_tokens=3)
+    assert isinstance(reply.text, str)
+    assert reply.completions[0].prompt_tokens > 0
+    choice = llm.choose("hello", ["yes", "no"])
+    assert choice.method in ("logprobs", "samples")
+    assert sum(choice.probs.values()) == pytest.approx(1.0)
+
+
+def test_hf_missing_dir_is_clear(tmp_path):
+    with pytest.raises(ModelNotAvailableError, match="config.json"):
+        make_llm(f"hf:{tmp_path}", cache=False)
