@@ -19,6 +19,10 @@ def update_benchmarks_md(key: str, title: str, body: str, doc: Path = DOC) -> No
     start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
     section = f"{start}\n## {title}\n\n{body.strip()}\n{end}"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else f"{text.rstrip()}\n\n{section}\n"
+    text = (
+        pattern.sub(lambda _: section, text)
+        if pattern.search(text)
+        else f"{text.rstrip()}\n\n{section}\n"
+    )
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)

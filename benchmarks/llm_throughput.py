@@ -71,9 +71,13 @@ def run(spec: str, n_items: int, packs: list[int]) -> dict:
         for item in items:
             try:
                 llm.json(
-                    [{"role": "system", "content": SYSTEM},
-                     {"role": "user", "content": f"{item}\nIs this action good, bad or unsure?"}],
-                    schema, max_tokens=16, repair_rounds=0,
+                    [
+                        {"role": "system", "content": SYSTEM},
+                        {"role": "user", "content": f"{item}\nIs this action good, bad or unsure?"},
+                    ],
+                    schema,
+                    max_tokens=16,
+                    repair_rounds=0,
                 )
             except LLMError:
                 failures += 1
@@ -83,8 +87,13 @@ def run(spec: str, n_items: int, packs: list[int]) -> dict:
         failures = 0
         for item in items:
             try:
-                llm.choose([{"role": "system", "content": SYSTEM},
-                            {"role": "user", "content": f"{item}\nIs this action:"}], OPTIONS)
+                llm.choose(
+                    [
+                        {"role": "system", "content": SYSTEM},
+                        {"role": "user", "content": f"{item}\nIs this action:"},
+                    ],
+                    OPTIONS,
+                )
             except LLMError:
                 failures += 1
         return failures
@@ -95,15 +104,23 @@ def run(spec: str, n_items: int, packs: list[int]) -> dict:
             for start in range(0, len(items), size):
                 chunk = items[start : start + size]
                 try:
-                    llm.choose_many(chunk, OPTIONS, system=SYSTEM, repair_rounds=0,
-                                    instruction="Judge each (state, action) item.")
+                    llm.choose_many(
+                        chunk,
+                        OPTIONS,
+                        system=SYSTEM,
+                        repair_rounds=0,
+                        instruction="Judge each (state, action) item.",
+                    )
                 except LLMError:
                     failures += len(chunk)
             return failures
+
         return go
 
-    paths = {"naive (1 JSON call per judgment)": naive,
-             "logprobs (1-token call per judgment)": logprobs}
+    paths = {
+        "naive (1 JSON call per judgment)": naive,
+        "logprobs (1-token call per judgment)": logprobs,
+    }
     paths.update({f"packed ({p} judgments per call)": packed(p) for p in packs})
     rows = []
     for name, fn in paths.items():
@@ -111,14 +128,16 @@ def run(spec: str, n_items: int, packs: list[int]) -> dict:
         calls_before = llm.stats.calls
         warm_s, _ = timed(fn)  # every call is now a cache hit
         calls = llm.stats.calls - calls_before
-        rows.append({
-            "path": name,
-            "judgments": n_items,
-            "seconds": round(cold_s, 2),
-            "judgments_per_s": round(n_items / cold_s, 2),
-            "failed_judgments": failures,
-            "cache_hit_ms_per_call": round(1000 * warm_s / max(calls, 1), 3),
-        })
+        rows.append(
+            {
+                "path": name,
+                "judgments": n_items,
+                "seconds": round(cold_s, 2),
+                "judgments_per_s": round(n_items / cold_s, 2),
+                "failed_judgments": failures,
+                "cache_hit_ms_per_call": round(1000 * warm_s / max(calls, 1), 3),
+            }
+        )
     naive_rate = rows[0]["judgments_per_s"]
     for row in rows:
         row["speedup_vs_naive"] = round(row["judgments_per_s"] / naive_rate, 2)

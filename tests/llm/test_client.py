@@ -40,7 +40,9 @@ def test_dict_and_function_scripts():
 
 
 def test_json_validates_with_pydantic_and_repairs_once():
-    llm = make_llm("scripted", responses=['{"label": "good"}', '{"label": "good", "confidence": 0.9}'])
+    llm = make_llm(
+        "scripted", responses=['{"label": "good"}', '{"label": "good", "confidence": 0.9}']
+    )
     verdict = llm.json("judge", Verdict)
     assert verdict == Verdict(label="good", confidence=0.9)
     assert llm.stats.repairs == 1
@@ -141,7 +143,9 @@ def test_transcript_replays_without_llm(tmp_path):
     path = tmp_path / "t.jsonl"
     assert llm.export_transcript(path) == 2
     replay = make_llm(f"replay:{path}")
-    assert [c.option for c in replay.choose_many(["a", "b"], ["good", "bad"], instruction="Judge.")] == ["good", "bad"]
+    assert [
+        c.option for c in replay.choose_many(["a", "b"], ["good", "bad"], instruction="Judge.")
+    ] == ["good", "bad"]
     assert replay.chat("free text").text == "plain"
     with pytest.raises(ReplayMissError, match="no answer"):
         replay.chat("something new")

@@ -26,8 +26,9 @@ def test_embedded_chat_json_and_choose(embedded_backend, tmp_path):
     choice = llm.choose("Is fire hot?", ["yes", "no"])
     assert choice.method == "logprobs"
     assert sum(choice.probs.values()) == pytest.approx(1.0)
-    labels = llm.choose_many(["fire", "ice", "lava"], ["hot", "cold"],
-                             instruction="Label each thing as hot or cold.")
+    labels = llm.choose_many(
+        ["fire", "ice", "lava"], ["hot", "cold"], instruction="Label each thing as hot or cold."
+    )
     assert len(labels) == 3 and all(c.option in ("hot", "cold") for c in labels)
     # the same calls again are cache hits
     before = llm.stats.cache_hits

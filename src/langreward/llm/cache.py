@@ -126,9 +126,7 @@ class ResponseCache:
             for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
             if p.exists()
         )
-        return CacheStats(
-            str(self.path), entries, hits, prompt, completion, saved, size, backends
-        )
+        return CacheStats(str(self.path), entries, hits, prompt, completion, saved, size, backends)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every entry as a transcript record (see :mod:`langreward.llm.transcript`)."""
@@ -136,7 +134,11 @@ class ResponseCache:
             "SELECT backend, request, response FROM responses ORDER BY created"
         )
         for backend, request, response in rows:
-            yield {"backend": backend, "request": json.loads(request), "response": json.loads(response)}
+            yield {
+                "backend": backend,
+                "request": json.loads(request),
+                "response": json.loads(response),
+            }
 
     def import_records(self, records: Iterable[dict[str, Any]]) -> int:
         """Add transcript records to the cache; returns how many were added."""

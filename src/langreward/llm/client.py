@@ -264,7 +264,9 @@ class LLM:
         if not items:
             return []
         letters = LETTERS[: len(options)]
-        listing = ", ".join(f"{letter} = {opt}" for letter, opt in zip(letters, options, strict=True))
+        listing = ", ".join(
+            f"{letter} = {opt}" for letter, opt in zip(letters, options, strict=True)
+        )
         parts = [instruction.strip(), f"Labels: {listing}."]
         if examples:
             index = {opt: letter for letter, opt in zip(letters, options, strict=True)}
@@ -279,13 +281,13 @@ class LLM:
         messages: list[Message] = [{"role": "system", "content": system}] if system else []
         messages.append({"role": "user", "content": "\n\n".join(parts)})
         schema = {"type": "string", "pattern": f"^[{letters}]{{{len(items)}}}$"}
-        answer = self.json(
-            messages, schema, max_tokens=len(items) + 8, repair_rounds=repair_rounds
-        )
+        answer = self.json(messages, schema, max_tokens=len(items) + 8, repair_rounds=repair_rounds)
         return [
-            Choice(options[letters.index(letter)],
-                   {o: float(i == letters.index(letter)) for i, o in enumerate(options)},
-                   "packed")
+            Choice(
+                options[letters.index(letter)],
+                {o: float(i == letters.index(letter)) for i, o in enumerate(options)},
+                "packed",
+            )
             for letter in answer
         ]
 

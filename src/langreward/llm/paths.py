@@ -14,7 +14,9 @@ MODELS_ENV = "LANGREWARD_MODELS_DIR"
 def cache_root() -> Path:
     """Root of langreward's cache (``$LANGREWARD_CACHE_DIR`` or the platform's user cache dir)."""
     override = os.environ.get(CACHE_ENV)
-    return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("langreward"))
+    return (
+        Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("langreward"))
+    )
 
 
 def models_dir() -> Path:

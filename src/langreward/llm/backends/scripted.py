@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Union
 
 from langreward.llm.backends.base import Backend
 from langreward.llm.errors import LLMConfigError
 from langreward.llm.types import Completion, CompletionRequest, Message
 
-Script = Union[Sequence[str], dict[str, str], Callable[[list[Message]], str]]
+Script = Sequence[str] | dict[str, str] | Callable[[list[Message]], str]
 
 
 class ScriptedBackend(Backend):
@@ -51,9 +50,7 @@ class ScriptedBackend(Backend):
         if callable(script):
             return script(messages)
         if isinstance(script, dict):
-            last_user = next(
-                (m["content"] for m in reversed(messages) if m["role"] == "user"), ""
-            )
+            last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
             for needle, answer in script.items():
                 if needle in last_user:
                     return answer
