@@ -25,7 +25,7 @@ def test_decoder_learns_known_decomposition(loss):
     rng = np.random.default_rng(0)
     episodes = synthetic_episodes(256, rng)
     decomposer = ReturnDecomposer(3, loss=loss, subset_size=8, lr=3e-3, hidden=(32,), seed=0)
-    for step in range(600):
+    for _ in range(600):
         batch = [episodes[i] for i in rng.choice(len(episodes), 16, replace=False)]
         decomposer.train_step(batch)
     test = rng.normal(size=(500, 3))
