@@ -57,6 +57,7 @@ def timed(fn) -> tuple[float, int]:
 
 
 def run(spec: str, n_items: int, packs: list[int]) -> dict:
+    load = os.getloadavg()[0]
     items = make_items(n_items)
     cache_dir = Path(tempfile.mkdtemp(prefix="lr-bench-"))
     llm = make_llm(spec, cache=cache_dir / "cache.sqlite")
@@ -147,6 +148,7 @@ def run(spec: str, n_items: int, packs: list[int]) -> dict:
         "llm": spec,
         "model": llm.backend.model,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average_at_start": round(load, 2),
         "date": date.today().isoformat(),
         "command": "python benchmarks/llm_throughput.py " + " ".join(sys.argv[1:]),
         "rows": rows,
@@ -156,7 +158,9 @@ def run(spec: str, n_items: int, packs: list[int]) -> dict:
 def to_markdown(result: dict) -> str:
     lines = [
         f"LLM `{result['llm']}` ({result['model']}), {result['machine']}, {result['date']}. "
-        f"Command: `{result['command'].strip()}`.",
+        f"Command: `{result['command'].strip()}`. 1-min load average at start: "
+        f"{result['load_average_at_start']}. Temperature 0; the cache is cold for the first pass "
+        "and warm for the hit-latency pass.",
         "",
         "| path | judgments/s | × naive | failed | cache hit (ms/call) |",
         "| --- | ---: | ---: | ---: | ---: |",
