@@ -6,7 +6,7 @@ through the same codegen checks as LLM-written code.
 
 from __future__ import annotations
 
-PENDULUM = '''
+PENDULUM = """
 import numpy as np
 
 def evaluation_func(obs, action):
@@ -20,9 +20,9 @@ def evaluation_func(obs, action):
     # control effort
     effort = np.square(action[:, 0])[:, None]
     return [upright, angle, spin, effort]
-'''
+"""
 
-HOPPER = '''
+HOPPER = """
 import numpy as np
 
 def evaluation_func(obs, action):
@@ -36,9 +36,9 @@ def evaluation_func(obs, action):
     # control effort
     effort = np.sum(np.square(action), axis=1)[:, None]
     return [progress, healthy, tilt, effort]
-'''
+"""
 
-HALFCHEETAH = '''
+HALFCHEETAH = """
 import numpy as np
 
 def evaluation_func(obs, action):
@@ -49,7 +49,7 @@ def evaluation_func(obs, action):
     # body pitch
     pitch = np.abs(obs[:, 1])[:, None]
     return [progress, effort, pitch]
-'''
+"""
 
 REFERENCE_ENCODERS: dict[str, str] = {
     "Pendulum": PENDULUM,
