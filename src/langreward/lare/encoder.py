@@ -142,7 +142,7 @@ def _ask_for_code(llm: LLM, prompt: str, settings: EncoderSettings, **sampling: 
 
 def _repair(
     llm: LLM,
-    source: str,
+    conversation: list[dict[str, str]],
     error: str,
     form: TaskForm,
     obs: np.ndarray,
@@ -151,14 +151,34 @@ def _repair(
     log: list[dict[str, Any]],
     label: str,
 ) -> tuple[str | None, int]:
-    """Feed errors back until the code verifies or the rounds run out."""
+    """Feed errors back, as a growing conversation, until the code verifies or rounds run out.
+
+    ``conversation`` ends with the assistant turn holding the failed code. Each round adds the
+    error and the model's new answer, so no two rounds send the same prompt (a repeated prompt
+    would only return the same cached answer).
+    """
+    messages = list(conversation)
     for round_ in range(1, settings.repair_rounds + 1):
+        messages.append({"role": "user", "content": repair_prompt(error, form)})
         try:
-            reply = _ask_for_code(llm, repair_prompt(source, error, form), settings)[0]
+            reply = llm.chat(
+                messages,
+                max_tokens=settings.max_tokens,
+                seed=round_,
+                temperature=0.0 if round_ == 1 else 0.7,
+            ).text
+            messages.append({"role": "assistant", "content": reply})
             source = extract_code(reply, FUNCTION_NAME)
         except (LLMError, CodegenError) as exc:
             error = str(exc)
-            log.append({"step": f"{label} repair {round_}", "ok": False, "error": error})
+            log.append(
+                {
+                    "step": f"{label} repair {round_}",
+                    "ok": False,
+                    "reason": str(getattr(exc, "reason", "llm")),
+                    "error": error,
+                }
+            )
             continue
         result = _verify(source, obs, actions)
         log.append(_entry(f"{label} repair {round_}", result))
@@ -166,6 +186,14 @@ def _repair(
             return source, round_
         error = result.message
     return None, settings.repair_rounds
+
+
+def _turns(prompt: str, reply: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": prompt},
+        {"role": "assistant", "content": reply},
+    ]
 
 
 def generate_encoder(
@@ -184,6 +212,7 @@ def generate_encoder(
     say = progress or (lambda message: logger.info(message))
     log: list[dict[str, Any]] = []
     say(f"sampling {settings.n_candidates} encoder candidates")
+    first_prompt = candidate_prompt(form)
     try:
         replies = _ask_for_code(
             llm,
@@ -194,7 +223,7 @@ def generate_encoder(
         )
     except LLMError as exc:
         raise EncoderGenerationError(f"the LLM failed to answer: {exc}", log) from exc
-    extracted: list[tuple[str, str | None]] = []  # (source, error or None)
+    extracted: list[tuple[str, str | None, str]] = []  # (source, error or None, reply)
     for i, reply in enumerate(replies, 1):
         try:
             source = extract_code(reply, FUNCTION_NAME)
@@ -210,27 +239,33 @@ def generate_encoder(
             continue
         result = _verify(source, obs, actions)
         log.append(_entry(f"candidate {i}", result))
-        extracted.append((source, None if result.ok else result.message))
-    valid = [source for source, error in extracted if error is None]
+        extracted.append((source, None if result.ok else result.message, reply))
+    valid = [source for source, error, _ in extracted if error is None]
     outcome = GenerationResult("", log, valid_first_try=len(valid), candidates=len(replies))
     say(f"{len(valid)}/{len(replies)} candidates valid on the first try")
 
     if settings.consolidate and len(extracted) >= 2:
-        pool = valid if len(valid) >= 2 else [source for source, _ in extracted]
+        pool = valid if len(valid) >= 2 else [source for source, _, _ in extracted]
         say(f"consolidating {len(pool)} candidates")
+        merge_prompt = consolidation_prompt(form, pool)
         try:
-            merged = extract_code(
-                _ask_for_code(llm, consolidation_prompt(form, pool), settings)[0], FUNCTION_NAME
-            )
+            reply = _ask_for_code(llm, merge_prompt, settings)[0]
+            merged = extract_code(reply, FUNCTION_NAME)
             result = _verify(merged, obs, actions)
             log.append(_entry("consolidated", result))
-            repaired, rounds = (
-                (merged, 0)
-                if result.ok
-                else _repair(
-                    llm, merged, result.message, form, obs, actions, settings, log, "consolidated"
+            repaired, rounds = (merged, 0)
+            if not result.ok:
+                repaired, rounds = _repair(
+                    llm,
+                    _turns(merge_prompt, reply),
+                    result.message,
+                    form,
+                    obs,
+                    actions,
+                    settings,
+                    log,
+                    "consolidated",
                 )
-            )
         except (LLMError, CodegenError) as exc:
             log.append({"step": "consolidated", "ok": False, "error": str(exc)})
             repaired, rounds = None, 0
@@ -240,10 +275,18 @@ def generate_encoder(
     if valid:
         outcome.source, outcome.chosen = valid[0], "first valid candidate"
         return outcome
-    for i, (source, error) in enumerate(extracted, 1):
+    for i, (_, error, reply) in enumerate(extracted, 1):
         say(f"repairing candidate {i}")
         repaired, rounds = _repair(
-            llm, source, error or "", form, obs, actions, settings, log, f"candidate {i}"
+            llm,
+            _turns(first_prompt, reply),
+            error or "",
+            form,
+            obs,
+            actions,
+            settings,
+            log,
+            f"candidate {i}",
         )
         if repaired is not None:
             outcome.source, outcome.repairs_used = repaired, rounds

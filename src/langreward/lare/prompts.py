@@ -44,7 +44,19 @@ Rules:
   `x[:, None]` or `.reshape(-1, 1)`. Start each factor's line with a comment naming it.
 - The factors must not be constant and must be finite for any input.
 
-Signature:
+Example of the format, for a different task (a cart that should reach position 1):
+```python
+import numpy as np
+
+def evaluation_func(obs, action):
+    # distance to the goal (obs[:, 0] is the position)
+    distance = np.abs(1.0 - obs[:, 0])[:, None]
+    # control effort
+    effort = np.sum(action ** 2, axis=1)[:, None]
+    return [distance, effort]
+```
+
+Now write it for the task above, with this signature:
 ```python
 import numpy as np
 
@@ -72,16 +84,13 @@ indices, return a list of factors each of shape (batch, 1), finite and not const
 Reply with the complete function in one ```python code block."""
 
 
-def repair_prompt(code: str, error: str, form: TaskForm) -> str:
-    """Feed the exact verification error back."""
-    return f"""This function was run on a batch of real observations of shape (batch, {form.obs_dim})
-and actions of shape (batch, {form.act_dim}) and failed verification:
-
-```python
-{code.strip()}
-```
+def repair_prompt(error: str, form: TaskForm) -> str:
+    """Feed the exact verification error back (the failed code is the previous turn)."""
+    return f"""Your function was run on a batch of real observations of shape (batch, {form.obs_dim})
+and actions of shape (batch, {form.act_dim}) and failed verification.
 
 Error: {error}
 
-Fix the function. Keep the signature `{FUNCTION_NAME}(obs, action)`; return a list of factors,
-each of shape (batch, 1). Reply with the complete corrected function in one ```python code block."""
+Fix the function. Keep the signature `{FUNCTION_NAME}(obs, action)`, work on whole batches with
+numpy, and return a Python list of factors, each of shape (batch, 1). Reply with the complete
+corrected function in one ```python code block."""
