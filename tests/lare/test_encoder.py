@@ -127,3 +127,19 @@ def test_runtime_failures_are_contained_and_counted(tmp_path):
     out = encoder.features(bad, np.zeros((5, 1)))
     assert out.shape == (5, 4) and np.all(out == 0.0)
     assert encoder.failure_metrics()["encoder_failures"] == 1
+
+
+@pytest.mark.embedded
+def test_embedded_model_generates_a_verified_encoder(tmp_path, embedded_available):
+    """The real embedded model writes an encoder that passes sandbox verification."""
+    llm = make_llm("embedded", cache=tmp_path / "c.sqlite")
+    obs, actions = sample_transitions("Pendulum-v1", count=128, seed=0)
+    result = generate_encoder(
+        llm, form_for("Pendulum-v1"), obs, actions,
+        EncoderSettings(n_candidates=1, consolidate=False, repair_rounds=3, max_tokens=500),
+    )
+    from langreward.lare.encoder import compile_encoder
+
+    features = compile_encoder(result.source, obs, actions)(obs, actions)
+    assert features.shape[0] == 128 and 1 <= features.shape[1] <= 8
+    assert np.isfinite(features).all()

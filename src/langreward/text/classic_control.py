@@ -140,8 +140,11 @@ class PendulumDescriber(Describer):
         else:
             where = "in the lower half"
         spin = _direction(
-            theta_dot, "turning in the positive direction", "turning in the negative direction",
-            "almost still", 0.05,
+            theta_dot,
+            "turning in the positive direction",
+            "turning in the negative direction",
+            "almost still",
+            0.05,
         )
         return (
             f"pendulum at {theta:+.0f} degrees from upright ({where}), {spin} at "

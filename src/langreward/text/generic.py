@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from langreward.text.base import Describer, compact, describe_continuous, discrete
+from langreward.text.base import Describer, describe_continuous, discrete
 
 
 class GenericDescriber(Describer):
@@ -85,18 +85,27 @@ class GenericDescriber(Describer):
         labels = names if names is not None else [f"{prefix}[{i}]" for i in range(flat.size)]
         return ", ".join(f"{n}={self._number(v)}" for n, v in zip(labels, flat, strict=False))
 
-    def _describe(self, obs: Any, space: spaces.Space, names: Sequence[str] | None,
-                  prefix: str) -> str:
+    def _describe(
+        self, obs: Any, space: spaces.Space, names: Sequence[str] | None, prefix: str
+    ) -> str:
         if isinstance(space, spaces.Dict):
             return "; ".join(
                 f"{key}: {self._describe(obs[key], sub, None, key)}"
                 for key, sub in space.spaces.items()
-                if isinstance(sub, spaces.Box | spaces.Discrete | spaces.MultiDiscrete
-                              | spaces.MultiBinary | spaces.Tuple)
+                if isinstance(
+                    sub,
+                    spaces.Box
+                    | spaces.Discrete
+                    | spaces.MultiDiscrete
+                    | spaces.MultiBinary
+                    | spaces.Tuple,
+                )
             )
         if isinstance(space, spaces.Tuple):
-            values = [discrete(v) if isinstance(s, spaces.Discrete) else v
-                      for v, s in zip(obs, space.spaces, strict=True)]
+            values = [
+                discrete(v) if isinstance(s, spaces.Discrete) else v
+                for v, s in zip(obs, space.spaces, strict=True)
+            ]
             flat = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1) for v in values])
             return self._values(flat, names, prefix)
         if isinstance(space, spaces.Discrete):
@@ -133,6 +142,3 @@ def _flat_size(space: spaces.Space) -> int | None:
         sizes = [_flat_size(s) for s in space.spaces]
         return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
     return None
-
-
-__all__ = ["GenericDescriber", "compact"]

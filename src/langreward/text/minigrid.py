@@ -63,8 +63,19 @@ class MiniGridDescriber(Describer):
     task = "Complete the mission written in the state, moving in a grid world."
     action_names = _ACTIONS
 
-    _SYMBOLS = {"unseen": "?", "empty": ".", "wall": "#", "floor": ".", "door": "D",
-                "key": "K", "ball": "O", "box": "B", "goal": "G", "lava": "~", "agent": "A"}
+    _SYMBOLS = {
+        "unseen": "?",
+        "empty": ".",
+        "wall": "#",
+        "floor": ".",
+        "door": "D",
+        "key": "K",
+        "ball": "O",
+        "box": "B",
+        "goal": "G",
+        "lava": "~",
+        "agent": "A",
+    }
 
     def __init__(self, mission: str | None = None, *, grid: bool = False) -> None:
         self.mission = mission
@@ -77,8 +88,12 @@ class MiniGridDescriber(Describer):
         if kind in ("empty", "floor"):
             return "empty floor"
         if kind in ("unseen", "wall", "goal", "lava"):
-            return {"unseen": "an unseen cell", "wall": "a wall", "goal": "the green goal square",
-                    "lava": "lava"}[kind]
+            return {
+                "unseen": "an unseen cell",
+                "wall": "a wall",
+                "goal": "the green goal square",
+                "lava": "lava",
+            }[kind]
         color = self._colors.get(int(cell[1]), "")
         if kind == "door":
             return f"a {self._states.get(int(cell[2]), 'closed')} {color} door"
@@ -101,8 +116,12 @@ class MiniGridDescriber(Describer):
                     where.append(_steps(ahead, "ahead", "behind"))
                 if right:
                     where.append(_steps(right, "to the right", "to the left"))
-                seen.append((ahead + abs(right), f"{self._cell(image[x, y])} "
-                             f"{' and '.join(where) or 'here'}"))
+                seen.append(
+                    (
+                        ahead + abs(right),
+                        f"{self._cell(image[x, y])} {' and '.join(where) or 'here'}",
+                    )
+                )
         return [text for _, text in sorted(seen)]
 
     def _free_ahead(self, image: np.ndarray) -> int:
@@ -152,7 +171,8 @@ class MiniGridDescriber(Describer):
         parts.append("you see: " + ("; ".join(objects) if objects else "no objects"))
         carried = self._objects.get(int(image[centre, bottom, 0]))
         parts.append(
-            "carrying nothing" if carried in ("empty", "unseen", "agent", None)
+            "carrying nothing"
+            if carried in ("empty", "unseen", "agent", None)
             else f"carrying {self._cell(image[centre, bottom])}"
         )
         if self.grid:

@@ -22,8 +22,8 @@ class BlackjackDescriber(Describer):
     """Blackjack-v1: observation ``(player sum, dealer's showing card, usable ace)``.
 
     Example:
-        >>> BlackjackDescriber().describe((15, 10, 0), 1)
-        "State: your hand totals 15 (no usable ace); the dealer shows a 10 or face card. Action: hit (take another card)."
+        >>> BlackjackDescriber().state((15, 10, 0))
+        'your hand totals 15 (no usable ace); the dealer shows a 10 or face card'
     """
 
     task = (

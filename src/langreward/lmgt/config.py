@@ -1,0 +1,145 @@
+"""Validated LMGT settings: the ``lmgt:`` section of an experiment config."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from langreward.lmgt.schedules import Budget, ScaleSchedule
+
+Label = Literal["good", "neutral", "bad"]
+
+
+class LMGTConfigError(ValueError):
+    """Invalid LMGT settings; the message names each bad field and how to fix it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BudgetSettings(_Strict):
+    """Which steps get judged (see :class:`~langreward.lmgt.Budget`)."""
+
+    kind: Literal["all", "first_n", "probability", "decay"] = "all"
+    steps: int | None = Field(
+        None, ge=0, description="first_n / decay: env steps (decay: default total_timesteps)"
+    )
+    p: float = Field(1.0, ge=0.0, le=1.0, description="probability / decay start")
+    p_end: float = Field(0.0, ge=0.0, le=1.0, description="decay: final probability")
+
+    @model_validator(mode="after")
+    def _needs_steps(self) -> BudgetSettings:
+        if self.kind == "first_n" and self.steps is None:
+            raise ValueError("a 'first_n' budget needs steps: how many env steps to judge")
+        return self
+
+    def build(self, total_timesteps: int, seed: int = 0) -> Budget:
+        steps = self.steps if self.steps is not None else total_timesteps
+        return Budget(self.kind, steps=steps, p=self.p, p_end=self.p_end, seed=seed)
+
+
+class KeySettings(_Strict):
+    """Discretisation of the state-action key (defaults per env family)."""
+
+    bins: int | list[int] | None = Field(None, description="cells per observation component")
+    low: list[float] | None = None
+    high: list[float] | None = None
+    action_bins: int | None = Field(None, ge=1, description="cells per continuous action dim")
+
+    @field_validator("bins")
+    @classmethod
+    def _positive(cls, value: int | list[int] | None) -> int | list[int] | None:
+        values = [value] if isinstance(value, int) else value or []
+        if any(v < 1 for v in values):
+            raise ValueError("bins must be >= 1")
+        return value
+
+
+class DescriberSettings(_Strict):
+    """Overrides for the describer (names drive the generic describer)."""
+
+    feature_names: list[str] | None = None
+    action_names: list[str] | None = None
+    task: str | None = None
+    grid: bool = Field(False, description="MiniGrid: add the view as a text map")
+
+
+class LMGTSettings(_Strict):
+    """All LMGT knobs.
+
+    Example:
+        >>> s = LMGTSettings.parse({"judge": "noisy(0.8)", "scale": 0.5,
+        ...                         "budget": {"kind": "first_n", "steps": 10000}})
+        >>> s.judge, s.accuracy, s.budget.steps
+        ('noisy', 0.8, 10000)
+    """
+
+    judge: Literal["llm", "oracle", "noisy", "none"] = Field(
+        "llm", description="llm | oracle (reference policy) | noisy(p) | none (no shaping)"
+    )
+    accuracy: float = Field(0.8, ge=0.0, le=1.0, description="noisy: P(reference is right)")
+    strategy: Literal["zero_shot", "chain_of_thought", "few_shot"] = "zero_shot"
+    scale: float = Field(1.0, ge=0.0)
+    scale_schedule: Literal["constant", "linear"] = "constant"
+    scale_end: float = Field(0.0, ge=0.0, description="linear: final scale")
+    scale_steps: int | None = Field(None, gt=0, description="linear: default total_timesteps")
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    key: KeySettings = Field(default_factory=KeySettings)
+    batch_size: int = Field(16, ge=1, description="pairs per packed LLM prompt")
+    packed: bool = Field(True, description="pack several pairs into one prompt")
+    examples: list[tuple[str, Label]] = Field(
+        default_factory=list, description="few-shot (item text, label); default: from reference"
+    )
+    few_shot_count: int = Field(4, ge=1, description="examples drawn from the reference")
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    max_tokens: int = Field(192, ge=8, description="chain-of-thought reply budget per pair")
+    describer: DescriberSettings = Field(default_factory=DescriberSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        judge = data.get("judge")
+        if isinstance(judge, str):
+            match = re.fullmatch(r"\s*noisy\s*\(\s*([0-9.]+)\s*\)\s*", judge)
+            if match:
+                data["judge"] = "noisy"
+                data.setdefault("accuracy", float(match.group(1)))
+            elif judge.strip().lower() in ("reference", "perfect"):
+                data["judge"] = "oracle"
+        strategy = data.get("strategy")
+        if isinstance(strategy, str):
+            name = strategy.strip().lower().replace("-", "_").replace(" ", "_")
+            data["strategy"] = {
+                "cot": "chain_of_thought",
+                "zero": "zero_shot",
+                "few": "few_shot",
+            }.get(name, name)
+        if isinstance(data.get("budget"), str):
+            data["budget"] = {"kind": data["budget"]}
+        if isinstance(data.get("key"), int | list):
+            data["key"] = {"bins": data["key"]}
+        return data
+
+    @classmethod
+    def parse(cls, settings: dict[str, Any] | None, where: str = "lmgt") -> LMGTSettings:
+        """Validate a settings dict; raise :class:`LMGTConfigError` naming each bad field."""
+        try:
+            return cls.model_validate(settings or {})
+        except ValidationError as exc:
+            lines = []
+            for error in exc.errors():
+                loc = ".".join(str(p) for p in (where, *error["loc"]))
+                message = error["msg"].removeprefix("Value error, ")
+                lines.append(f"  {loc}: {message} (got {error.get('input')!r})")
+            raise LMGTConfigError("invalid LMGT settings:\n" + "\n".join(lines)) from None
+
+    def scale_schedule_for(self, total_timesteps: int) -> ScaleSchedule:
+        """The scale schedule, with a linear decay over ``total_timesteps`` by default."""
+        steps = self.scale_steps or total_timesteps
+        return ScaleSchedule(self.scale, self.scale_schedule, end=self.scale_end, steps=steps)

@@ -1,0 +1,228 @@
+"""``LLMJudge``: an LLM labels (state, action) pairs good / neutral / bad, remembered per key."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from langreward.llm import LLM, LLMError, MalformedReplyError
+from langreward.lmgt.judge import BaseJudge, Info, exact_key
+from langreward.lmgt.prompts import (
+    INSTRUCTION,
+    LABELS,
+    SHIFT_OF,
+    STRATEGIES,
+    cot_messages,
+    packed_cot_messages,
+    parse_cot,
+    parse_packed_cot,
+    single_messages,
+    system_prompt,
+)
+from langreward.lmgt.reference import ReferencePolicy
+from langreward.text import Describer
+
+logger = logging.getLogger(__name__)
+KeyFn = Callable[[Any, Any, Info | None], Hashable]
+
+
+class LLMJudge(BaseJudge):
+    """Asks an LLM whether each action is good (+1), neutral (0) or bad (-1).
+
+    New pairs are described in words (:mod:`langreward.text`) and sent to the LLM in packed
+    prompts of up to ``batch_size`` items (``llm.choose_many``: one call for many pairs), or,
+    with ``packed=False``, one by one (``llm.choose``, with the model's probabilities where
+    the backend gives them; only then does ``min_confidence`` apply).
+    Chain-of-thought asks for reasoning before the label (``llm.chat``; packed too). Answers
+    are remembered in a dict keyed by ``key(obs, action, info)``, so a repeated (discretised)
+    pair never reaches the LLM again; the LLM's own persistent cache sits behind that.
+
+    Replies that cannot be read count as ``unparseable``; choices less confident than
+    ``min_confidence`` count as ``uncertain``; both give shift 0 (and are remembered). A
+    packed reply that fails is retried item by item when ``fallback_single`` is on. An LLM
+    error (e.g. the server is down) gives 0, is counted, and is not remembered.
+
+    Args:
+        llm: the LLM (any backend of :mod:`langreward.llm`).
+        describer: turns (obs, action) into words.
+        strategy: ``"zero_shot"``, ``"chain_of_thought"`` or ``"few_shot"``.
+        key: the state-action key (default: exact pairs only); see
+            :class:`~langreward.lmgt.StateActionKey`.
+        batch_size: pairs per packed prompt; ``1`` asks one by one.
+        packed: use packed prompts (else always one by one).
+        examples: ``(item text, label)`` pairs shown to the model (needed for few-shot).
+        reference: a reference policy to measure agreement against (optional).
+        min_confidence: one-by-one choices below this probability give 0 (``uncertain``).
+        samples: votes per one-by-one choice when the backend has no log-probabilities.
+        max_tokens: reply budget of a chain-of-thought answer (per item when packed).
+        fallback_single: retry the items of a failed packed reply one by one.
+
+    Example:
+        >>> from langreward.llm import make_llm
+        >>> from langreward.text import CartPoleDescriber
+        >>> judge = LLMJudge(make_llm("embedded"), CartPoleDescriber())  # doctest: +SKIP
+        >>> judge.judge_batch([[0, 0, 0.1, 0], [0, 0, 0.1, 0]], [1, 0])  # doctest: +SKIP
+        array([ 1, -1], dtype=int8)
+        >>> judge.stats.llm_rounds  # both pairs in one packed prompt  # doctest: +SKIP
+        1
+    """
+
+    name = "llm"
+
+    def __init__(
+        self,
+        llm: LLM,
+        describer: Describer,
+        *,
+        strategy: str = "zero_shot",
+        key: KeyFn | None = None,
+        batch_size: int = 16,
+        packed: bool = True,
+        examples: Sequence[tuple[str, str]] = (),
+        reference: ReferencePolicy | None = None,
+        min_confidence: float = 0.0,
+        samples: int = 5,
+        max_tokens: int = 192,
+        fallback_single: bool = True,
+    ) -> None:
+        strategy = strategy.replace("-", "_")
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+        if strategy == "few_shot" and not examples:
+            raise ValueError(
+                "the few_shot strategy needs examples: (item text, label) pairs, e.g. from "
+                "langreward.lmgt.reference_examples(env, describer, reference)"
+            )
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        bad_labels = {label for _, label in examples} - set(LABELS)
+        if bad_labels:
+            raise ValueError(f"example labels must be in {LABELS}, got {sorted(bad_labels)}")
+        super().__init__(reference)
+        self.llm = llm
+        self.describer = describer
+        self.strategy = strategy
+        self.key = key
+        self.batch_size = batch_size
+        self.packed = packed
+        self.examples = list(examples)
+        self.min_confidence = min_confidence
+        self.samples = samples
+        self.max_tokens = max_tokens
+        self.fallback_single = fallback_single
+        self.memory: dict[Hashable, int] = {}
+
+    # -- Judge ----------------------------------------------------------------------------
+    def _judge(
+        self, obs: Sequence[Any], actions: Sequence[Any], infos: Sequence[Info]
+    ) -> np.ndarray:
+        key_fn = self.key or exact_key
+        shifts = np.zeros(len(obs), dtype=np.int8)
+        pending: dict[Hashable, list[int]] = {}
+        for i, (o, a, info) in enumerate(zip(obs, actions, infos, strict=True)):
+            key = key_fn(o, a, info)
+            if key in self.memory:
+                shifts[i] = self.memory[key]
+                self.stats.key_hits += 1
+            elif key in pending:
+                pending[key].append(i)
+                self.stats.key_hits += 1
+            else:
+                pending[key] = [i]
+        if not pending:
+            return shifts
+        keys = list(pending)
+        texts = [
+            self.describer.describe(
+                obs[pending[k][0]], actions[pending[k][0]], infos[pending[k][0]]
+            )
+            for k in keys
+        ]
+        self.stats.queries += len(keys)
+        answers = self.ask(texts)
+        for key, answer in zip(keys, answers, strict=True):
+            if answer is None:  # an LLM error: 0 now, ask again next time
+                continue
+            self.memory[key] = answer
+            shifts[pending[key]] = answer
+        return shifts
+
+    # -- asking the LLM -------------------------------------------------------------------
+    def ask(self, texts: Sequence[str]) -> list[int | None]:
+        """Shifts for described pairs (``None`` where an LLM error lost the answer)."""
+        answers: list[int | None] = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = list(texts[start : start + self.batch_size])
+            if self.packed:
+                answers.extend(self._ask_packed(chunk))
+            else:
+                answers.extend(self._ask_single(text) for text in chunk)
+        return answers
+
+    def _ask_packed(self, chunk: list[str]) -> list[int | None]:
+        self.stats.llm_rounds += 1
+        try:
+            if self.strategy == "chain_of_thought":
+                reply = self.llm.chat(
+                    packed_cot_messages(self.describer.task, chunk, self.examples),
+                    max_tokens=self.max_tokens * len(chunk),
+                ).text
+                labels = parse_packed_cot(reply, len(chunk))
+                if labels is None:
+                    raise MalformedReplyError("no 'Answers:' line with one label per item", reply)
+            else:
+                choices = self.llm.choose_many(
+                    chunk,
+                    LABELS,
+                    instruction=INSTRUCTION,
+                    system=system_prompt(self.describer.task),
+                    examples=self.examples,
+                )
+                labels = [choice.option for choice in choices]
+                if len(labels) != len(chunk):
+                    raise MalformedReplyError(f"{len(labels)} labels for {len(chunk)} items")
+        except MalformedReplyError as exc:
+            logger.debug("packed judgment unreadable (%s)", exc)
+            if self.fallback_single:
+                return [self._ask_single(text) for text in chunk]
+            self.stats.unparseable += len(chunk)
+            return [0] * len(chunk)
+        except LLMError as exc:
+            logger.warning("LLM judge call failed: %s", exc)
+            self.stats.errors += len(chunk)
+            return [None] * len(chunk)
+        return [SHIFT_OF[label] for label in labels]
+
+    def _ask_single(self, text: str) -> int | None:
+        self.stats.llm_rounds += 1
+        try:
+            if self.strategy == "chain_of_thought":
+                reply = self.llm.chat(
+                    cot_messages(self.describer.task, text, self.examples),
+                    max_tokens=self.max_tokens,
+                ).text
+                label = parse_cot(reply)
+                if label is None:
+                    self.stats.unparseable += 1
+                    return 0
+                return SHIFT_OF[label]
+            choice = self.llm.choose(
+                single_messages(self.describer.task, text, self.examples),
+                LABELS,
+                samples=self.samples,
+            )
+        except MalformedReplyError as exc:
+            logger.debug("judgment unreadable (%s)", exc)
+            self.stats.unparseable += 1
+            return 0
+        except LLMError as exc:
+            logger.warning("LLM judge call failed: %s", exc)
+            self.stats.errors += 1
+            return None
+        if choice.probs.get(choice.option, 1.0) < self.min_confidence:
+            self.stats.uncertain += 1
+            return 0
+        return SHIFT_OF.get(choice.option, 0)

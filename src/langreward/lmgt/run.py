@@ -1,0 +1,224 @@
+"""``build_setup``: one LMGT training run for the experiment runner.
+
+See :mod:`langreward.rl.training` for the contract. The training env is ``make_vec_env``'s
+VecEnv (a ``Monitor`` inside each sub-env records the *original* rewards) wrapped in
+:class:`~langreward.lmgt.VecRewardShift`; the evaluation env is unshaped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+from stable_baselines3.common.env_util import make_vec_env
+
+from langreward.llm import LLM, make_llm
+from langreward.lmgt.callbacks import LMGTLogCallback
+from langreward.lmgt.config import LMGTConfigError, LMGTSettings
+from langreward.lmgt.context import JudgeContextWrapper
+from langreward.lmgt.examples import reference_examples
+from langreward.lmgt.judge import Judge
+from langreward.lmgt.keys import StateActionKey, default_key
+from langreward.lmgt.llm_judge import LLMJudge
+from langreward.lmgt.reference import ReferencePolicy, reference_for
+from langreward.lmgt.reference_judge import NoisyReferenceJudge, ReferenceJudge
+from langreward.lmgt.wrappers import VecRewardShift
+from langreward.rl.training import RunContext, TrainingSetup
+from langreward.text import Describer, describer_for, family_of
+
+logger = logging.getLogger(__name__)
+TRANSCRIPT_NAME = "llm_transcript.jsonl"
+EnvWrapper = Callable[[gym.Env], gym.Env]
+
+
+def _register(env_id: str) -> None:
+    """Register MiniGrid/BabyAI envs (Gymnasium 1.x needs ``gym.register_envs``)."""
+    if family_of(env_id) == "MiniGrid":
+        try:
+            import minigrid
+        except ImportError as exc:
+            raise ImportError(
+                f"{env_id} needs the 'minigrid' package: pip install 'langreward[minigrid]'"
+            ) from exc
+        gym.register_envs(minigrid)
+
+
+def env_wrappers(
+    env_id: str, reference: ReferencePolicy | None
+) -> tuple[EnvWrapper | None, EnvWrapper | None]:
+    """(training wrapper, evaluation wrapper) applied over each sub-env's ``Monitor``.
+
+    MiniGrid/BabyAI: the mission (and the BabyAI bot's action) go into ``info`` through
+    :class:`~langreward.lmgt.JudgeContextWrapper`, then ``ImgObsWrapper`` keeps only the
+    image, which SB3 accepts. Other envs need no wrapper.
+    """
+    if family_of(env_id) != "MiniGrid":
+        return None, None
+    from minigrid.wrappers import ImgObsWrapper
+
+    def train(env: gym.Env) -> gym.Env:
+        return ImgObsWrapper(JudgeContextWrapper(env, reference))
+
+    def evaluate(env: gym.Env) -> gym.Env:
+        return ImgObsWrapper(env)
+
+    return train, evaluate
+
+
+def build_judge(
+    settings: LMGTSettings,
+    *,
+    env: gym.Env,
+    describer: Describer,
+    reference: ReferencePolicy | None,
+    key: StateActionKey,
+    llm: LLM | None,
+    seed: int,
+) -> Judge:
+    """The judge the settings ask for (``judge: none`` has no judge: do not call this)."""
+    env_name = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
+    if settings.judge in ("oracle", "noisy") and reference is None:
+        raise LMGTConfigError(
+            f"lmgt.judge: {settings.judge!r} needs a reference policy, and {env_name} has none "
+            "(references exist for CartPole, MountainCar, MountainCarContinuous, Pendulum, "
+            "Blackjack and BabyAI); use judge: llm"
+        )
+    if settings.judge == "oracle":
+        assert reference is not None
+        return ReferenceJudge(reference)
+    if settings.judge == "noisy":
+        assert reference is not None
+        return NoisyReferenceJudge(reference, settings.accuracy, seed=seed, key=key)
+    assert llm is not None
+    examples = [tuple(e) for e in settings.examples]
+    if settings.strategy == "few_shot" and not examples:
+        if reference is None:
+            raise LMGTConfigError(
+                f"lmgt.examples: few_shot on {env_name} needs examples (no reference policy "
+                "to draw them from): give lmgt.examples as [item text, good|neutral|bad] pairs"
+            )
+        examples = reference_examples(
+            env, describer, reference, count=settings.few_shot_count, seed=seed
+        )
+    return LLMJudge(
+        llm,
+        describer,
+        strategy=settings.strategy,
+        key=key,
+        batch_size=settings.batch_size,
+        packed=settings.packed,
+        examples=examples,  # type: ignore[arg-type]
+        reference=reference,
+        min_confidence=settings.min_confidence,
+        max_tokens=settings.max_tokens,
+    )
+
+
+def build_setup(method_settings: dict[str, Any], context: RunContext) -> TrainingSetup:
+    """Build the LMGT training setup of one run.
+
+    Args:
+        method_settings: the ``lmgt:`` section of the config (see :class:`LMGTSettings`).
+        context: what the runner provides (env, algo, seed, LLM spec, run directory).
+
+    Returns:
+        The shaped training VecEnv, an unshaped evaluation VecEnv, a logging callback
+        (``llm/``, ``reward/``), ``summary()`` -> ``{"judge": {...}, "llm": {...}}`` and
+        ``close()`` (writes the LLM transcript into the run directory, closes the LLM).
+
+    Example:
+        >>> from pathlib import Path
+        >>> from langreward.rl.training import RunContext
+        >>> ctx = RunContext("CartPole-v1", "ppo", seed=0, n_envs=2, total_timesteps=1000,
+        ...                  run_dir=Path("/tmp/run"))
+        >>> setup = build_setup({"judge": "oracle", "scale": 0.2}, ctx)
+        >>> setup.summary()["judge"]["name"]
+        'oracle'
+    """
+    settings = LMGTSettings.parse(method_settings)
+    _register(context.env_id)
+    probe = gym.make(context.env_id, **context.env_kwargs)
+    reference = reference_for(probe)
+    train_wrapper, eval_wrapper = env_wrappers(context.env_id, reference)
+    wrapped_probe = train_wrapper(probe) if train_wrapper is not None else probe
+    describer_options: dict[str, Any] = {"grid": True} if settings.describer.grid else {}
+    describer = describer_for(
+        probe,
+        feature_names=settings.describer.feature_names,
+        action_names=settings.describer.action_names,
+        task=settings.describer.task,
+        **describer_options,
+    )
+    try:
+        key = default_key(
+            wrapped_probe,
+            bins=settings.key.bins,
+            low=settings.key.low,
+            high=settings.key.high,
+            action_bins=settings.key.action_bins,
+        )
+    except ValueError as exc:
+        raise LMGTConfigError(f"lmgt.key: {exc}") from None
+
+    venv = make_vec_env(
+        context.env_id,
+        n_envs=context.n_envs,
+        seed=context.seed,
+        env_kwargs=context.env_kwargs,
+        wrapper_class=train_wrapper,
+    )
+    eval_env = make_vec_env(
+        context.env_id,
+        n_envs=1,
+        seed=context.seed + 10_000,
+        env_kwargs=context.env_kwargs,
+        wrapper_class=eval_wrapper,
+    )
+    if settings.judge == "none":
+        wrapped_probe.close()
+        return TrainingSetup(
+            env=venv, eval_env=eval_env, summary=lambda: {"judge": {"name": "none"}, "llm": {}}
+        )
+
+    llm = (
+        make_llm(context.llm_spec, cache=context.cache_path or True)
+        if settings.judge == "llm"
+        else None
+    )
+    judge = build_judge(
+        settings,
+        env=wrapped_probe,
+        describer=describer,
+        reference=reference,
+        key=key,
+        llm=llm,
+        seed=context.seed,
+    )
+    wrapped_probe.close()
+    env = VecRewardShift(
+        venv,
+        judge,
+        scale=settings.scale_schedule_for(context.total_timesteps),
+        budget=settings.budget.build(context.total_timesteps, seed=context.seed),
+        key=key,
+    )
+
+    def summary() -> dict[str, Any]:
+        return {"judge": env.shifter.summary(), "llm": llm.stats.as_dict() if llm else {}}
+
+    def close() -> None:
+        if llm is None:
+            return
+        if context.run_dir.is_dir():
+            llm.export_transcript(context.run_dir / TRANSCRIPT_NAME)
+        llm.close()
+
+    return TrainingSetup(
+        env=env,
+        eval_env=eval_env,
+        callbacks=[LMGTLogCallback(env.shifter, llm)],
+        summary=summary,
+        close=close,
+    )

@@ -1,0 +1,171 @@
+"""LLM judge (on a scripted LLM), oracle and noisy oracle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from langreward.llm import LLM, BackendUnavailableError, make_llm
+from langreward.lmgt import (
+    CartPoleReference,
+    Judge,
+    LLMJudge,
+    NoisyReferenceJudge,
+    ReferenceJudge,
+    default_key,
+    reference_examples,
+)
+from langreward.text import CartPoleDescriber
+
+LEAN_RIGHT = [0.0, 0.0, 0.1, 0.0]
+LEAN_LEFT = [0.0, 0.0, -0.1, 0.0]
+
+
+def test_packed_judgments_one_round_then_key_hits(judge_llm: Callable[..., LLM]) -> None:
+    llm = judge_llm()
+    key = default_key(gym.make("CartPole-v1"))
+    judge = LLMJudge(llm, CartPoleDescriber(), key=key, reference=CartPoleReference())
+    assert isinstance(judge, Judge)
+    obs = [LEAN_RIGHT, LEAN_RIGHT, LEAN_LEFT, LEAN_LEFT, [0.0, 0.0, 0.1001, 0.0]]
+    shifts = judge.judge_batch(obs, [1, 0, 1, 0, 1])
+    assert shifts.tolist() == [1, -1, 1, -1, 1] and shifts.dtype == np.int8
+    stats = judge.stats
+    assert stats.llm_rounds == 1 and llm.stats.calls == 1  # 4 distinct keys in one prompt
+    assert stats.queries == 4 and stats.key_hits == 1  # the last pair shares a key
+    assert stats.compared == 5 and stats.agreed == 3  # scripted: right is good; left is bad
+    assert judge.judge_batch(obs[:2], [1, 0]).tolist() == [1, -1]
+    assert llm.stats.calls == 1 and judge.stats.key_hits == 3
+    d = stats.as_dict()
+    assert d["agreement"] == pytest.approx(5 / 7) and d["pairs"] == 7
+
+
+def test_batch_size_splits_into_rounds(judge_llm: Callable[..., LLM]) -> None:
+    llm = judge_llm()
+    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=3)
+    obs = [[0.0, 0.0, 0.01 * i, 0.0] for i in range(7)]
+    assert judge.judge_batch(obs, [1] * 7).tolist() == [1] * 7
+    assert judge.stats.llm_rounds == 3 and llm.stats.calls == 3  # 3 + 3 + 1 items
+
+
+@pytest.mark.parametrize(
+    ("strategy", "packed", "rounds"),
+    [
+        ("zero_shot", False, 2),
+        ("chain_of_thought", True, 1),
+        ("chain_of_thought", False, 2),
+        ("few_shot", True, 1),
+        ("few-shot", False, 2),
+    ],
+)
+def test_strategies(
+    judge_llm: Callable[..., LLM], strategy: str, packed: bool, rounds: int
+) -> None:
+    llm = judge_llm()
+    few = strategy.startswith("few")
+    examples = [("State: pole leaning right. Action: push the cart to the right.", "good")]
+    judge = LLMJudge(
+        llm, CartPoleDescriber(), strategy=strategy, packed=packed, examples=examples if few else ()
+    )
+    assert judge.judge_batch([LEAN_RIGHT, LEAN_RIGHT], [1, 0]).tolist() == [1, -1]
+    assert judge.stats.llm_rounds == rounds and judge.stats.unparseable == 0
+    prompt = llm.backend.requests[0].messages[-1][1]  # type: ignore[attr-defined]
+    assert "pole leaning right" in prompt
+    assert ("Examples" in prompt) == few
+
+
+def test_unparseable_answers_give_zero_and_are_counted() -> None:
+    llm = make_llm("scripted", responses=["I am not sure what you mean."])
+    judge = LLMJudge(llm, CartPoleDescriber())
+    assert judge.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1, 1]).tolist() == [0, 0]
+    # the packed reply failed, then each item one by one failed too
+    assert judge.stats.unparseable == 2 and judge.stats.llm_rounds == 3
+    assert judge.stats.neutral == 2
+    # remembered: asking again costs nothing
+    calls = llm.stats.calls
+    assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
+    assert llm.stats.calls == calls and judge.stats.key_hits == 1
+
+    no_fallback = LLMJudge(
+        make_llm("scripted", responses=["nonsense"]), CartPoleDescriber(), fallback_single=False
+    )
+    assert no_fallback.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1, 1]).tolist() == [0, 0]
+    assert no_fallback.stats.unparseable == 2 and no_fallback.stats.llm_rounds == 1
+
+    cot = LLMJudge(
+        make_llm("scripted", responses=["Hmm. It depends."]),
+        CartPoleDescriber(),
+        strategy="chain_of_thought",
+        packed=False,
+    )
+    assert cot.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
+    assert cot.stats.unparseable == 1
+
+
+def test_uncertain_choices_give_zero(judge_llm: Callable[..., LLM]) -> None:
+    flip = iter(["good", "bad"] * 50)
+    llm = judge_llm(lambda item: next(flip))  # samples split 3:2
+    judge = LLMJudge(llm, CartPoleDescriber(), packed=False, samples=5, min_confidence=0.7)
+    assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
+    assert judge.stats.uncertain == 1 and judge.stats.unparseable == 0
+
+
+def test_llm_errors_give_zero_and_are_retried(judge_script: Callable[..., Callable]) -> None:
+    failing = {"on": True}
+    answer = judge_script()
+
+    def script(messages: list[dict[str, str]]) -> str:
+        if failing["on"]:
+            raise BackendUnavailableError("server down")
+        return answer(messages)
+
+    judge = LLMJudge(make_llm("scripted", responses=script), CartPoleDescriber())
+    assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
+    assert judge.stats.errors == 1 and not judge.memory
+    failing["on"] = False
+    assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [1]
+
+
+def test_mission_and_validation_errors(judge_llm: Callable[..., LLM]) -> None:
+    with pytest.raises(ValueError, match="few_shot strategy needs examples"):
+        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="few_shot")
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="vibes")
+    with pytest.raises(ValueError, match="example labels must be in"):
+        LLMJudge(judge_llm(), CartPoleDescriber(), examples=[("x", "great")])
+    judge = LLMJudge(judge_llm(), CartPoleDescriber())
+    with pytest.raises(ValueError, match="2 observations and 1 actions"):
+        judge.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1])
+
+
+def test_reference_examples_are_balanced() -> None:
+    shots = reference_examples(
+        gym.make("CartPole-v1"), CartPoleDescriber(), CartPoleReference(), count=4, seed=3
+    )
+    assert [label for _, label in shots] == ["good", "bad", "good", "bad"]
+    assert all(text.startswith("State: ") for text, _ in shots)
+
+
+def test_oracle_judge() -> None:
+    judge = ReferenceJudge(CartPoleReference())
+    assert judge.name == "oracle"
+    assert judge.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1, 1]).tolist() == [1, -1]
+    assert judge.stats.agreement == 1.0 and judge.stats.queries == 2
+
+
+def test_noisy_judge_accuracy_and_consistency() -> None:
+    rng = np.random.default_rng(0)
+    obs = [[0.0, 0.0, float(t), 0.0] for t in rng.uniform(-0.2, 0.2, 2000)]
+    actions = rng.integers(0, 2, 2000).tolist()
+    noisy = NoisyReferenceJudge(CartPoleReference(), accuracy=0.8, seed=1)
+    noisy.judge_batch(obs, actions)
+    assert noisy.name == "noisy(0.8)"
+    assert noisy.stats.agreement == pytest.approx(0.8, abs=0.03)
+    key = default_key(gym.make("CartPole-v1"))
+    consistent = NoisyReferenceJudge(CartPoleReference(), accuracy=0.5, seed=1, key=key)
+    first = consistent.judge_batch(obs[:200], actions[:200])
+    assert (consistent.judge_batch(obs[:200], actions[:200]) == first).all()
+    with pytest.raises(ValueError, match="accuracy must be in"):
+        NoisyReferenceJudge(CartPoleReference(), accuracy=1.5)
