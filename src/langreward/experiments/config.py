@@ -1,0 +1,236 @@
+"""The experiment config: one YAML file, validated by pydantic, with ``--set`` overrides.
+
+Example file (``configs/baseline/cartpole-ppo.yaml``)::
+
+    name: cartpole-ppo
+    method: baseline
+    env: {id: CartPole-v1}
+    algo: ppo
+    algo_kwargs: {n_steps: 128}
+    total_timesteps: 50000
+    seeds: 5                # or a list: [0, 1, 2]
+    eval: {every: 10000, episodes: 10}
+    checkpoint_every: 10000
+    threshold: 475
+
+Example use::
+
+    config = load_config("configs/baseline/cartpole-ppo.yaml", ["algo_kwargs.n_steps=256"])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from langreward.experiments.errors import ConfigError
+from langreward.experiments.overrides import apply_overrides, normalize_raw
+from langreward.experiments.yamlio import dump_yaml, read_yaml
+
+AlgoName = Literal["ppo", "dqn", "a2c", "sac", "td3"]
+MethodName = Literal["baseline", "lmgt", "lare"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnvConfig(_Strict):
+    """The Gymnasium environment: an id (``"module:Env-v0"`` imports a module) and kwargs."""
+
+    id: str = Field(min_length=1)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+class EvalConfig(_Strict):
+    """Evaluation on the original reward: every N steps during training (0: only at the end)."""
+
+    every: int = Field(default=0, ge=0)
+    episodes: int = Field(default=10, ge=1)
+    deterministic: bool = True
+
+
+class ExperimentConfig(_Strict):
+    """One experiment: a method, an env, an SB3 algorithm, a budget and seeds."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
+    method: MethodName = "baseline"
+    env: EnvConfig
+    algo: AlgoName
+    algo_kwargs: dict[str, Any] = Field(default_factory=dict)
+    policy: str = "MlpPolicy"
+    n_envs: int = Field(default=1, ge=1)
+    total_timesteps: int = Field(gt=0)
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    llm: str = Field(default="embedded", min_length=1)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    checkpoint_every: int = Field(default=0, ge=0)
+    threshold: float | None = None
+    threshold_window: int = Field(default=20, ge=1)
+    baseline: dict[str, Any] = Field(default_factory=dict)
+    lmgt: dict[str, Any] = Field(default_factory=dict)
+    lare: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seed_count(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 1:
+                raise ValueError("a seed count must be at least 1 (or give a list of seeds)")
+            return list(range(value))
+        return value
+
+    @field_validator("seeds")
+    @classmethod
+    def _unique_seeds(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"seeds must be distinct (got {value})")
+        return value
+
+    # -- helpers ------------------------------------------------------------------------
+    def method_settings(self) -> dict[str, Any]:
+        """The free-form section of the chosen method, passed to its ``build_setup``."""
+        return dict(getattr(self, self.method))
+
+    def for_seed(self, seed: int) -> ExperimentConfig:
+        """This config restricted to one seed (what a run directory's ``config.yaml`` holds)."""
+        return self.model_copy(update={"seeds": [seed]})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain JSON-able data."""
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        """The resolved config as YAML."""
+        return dump_yaml(self.to_dict())
+
+    def config_key(self) -> str:
+        """A short hash of everything but ``name`` and ``seeds``: runs with equal keys are seeds
+        of one configuration."""
+        data = {k: v for k, v in self.to_dict().items() if k not in ("name", "seeds")}
+        return short_hash(data)
+
+    def run_key(self, seed: int) -> str:
+        """A short hash of the configuration and one seed (the suffix of its run directory)."""
+        data = {k: v for k, v in self.to_dict().items() if k != "seeds"}
+        return short_hash({**data, "seed": seed})
+
+
+def short_hash(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:8]
+
+
+# -- loading and validation -----------------------------------------------------------------
+def validate_config(
+    data: Mapping[str, Any], source: str = "config", *, check_algo: bool = True
+) -> ExperimentConfig:
+    """Validate a raw mapping into an :class:`ExperimentConfig`.
+
+    Args:
+        data: the parsed YAML (shorthands allowed, e.g. ``env: CartPole-v1``).
+        source: what to name in error messages (a file path, ``"sweep grid"``...).
+        check_algo: also check ``algo_kwargs`` against the SB3 constructor (imports SB3).
+
+    Raises:
+        ConfigError: one line per problem: ``<source>: <field.path>: <what is allowed>``.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"{source}: the config must be a mapping of fields (name, method, env, algo, ...), "
+            f"got {type(data).__name__}"
+        )
+    try:
+        config = ExperimentConfig.model_validate(normalize_raw(data))
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+    if check_algo:
+        from langreward.experiments.algos import check_algo_kwargs
+
+        problems = check_algo_kwargs(config.algo, config.algo_kwargs)
+        if problems:
+            raise ConfigError([f"{source}: {p}" for p in problems])
+    return config
+
+
+def load_config(
+    path: str | Path, overrides: Iterable[str] = (), *, check_algo: bool = True
+) -> ExperimentConfig:
+    """Read a YAML config file, apply ``--set key.sub=value`` overrides, validate it.
+
+    Example:
+        >>> config = load_config("configs/baseline/cartpole-ppo.yaml", ["seeds=3"])  # doctest: +SKIP
+        >>> config.seeds  # doctest: +SKIP
+        [0, 1, 2]
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or invalid (one line per problem).
+    """
+    raw = read_yaml(Path(path))
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"{path}: the config must be a mapping of fields, got {type(raw).__name__}"
+        )
+    return validate_config(apply_overrides(raw, overrides), str(path), check_algo=check_algo)
+
+
+def as_config(config: ExperimentConfig | Mapping[str, Any] | str | Path) -> ExperimentConfig:
+    """Accept a config object, a raw mapping or a YAML path."""
+    if isinstance(config, ExperimentConfig):
+        return config
+    if isinstance(config, str | Path):
+        return load_config(config)
+    return validate_config(config)
+
+
+# -- error messages -------------------------------------------------------------------------
+def format_validation_error(error: ValidationError, source: str) -> list[str]:
+    """One line per pydantic error: ``<source>: <field.path>: <message> (got <input>)``."""
+    lines = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        path = ".".join(str(p) for p in loc) or "(top level)"
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            allowed = allowed_fields(loc[:-1])
+            hint = f"; allowed fields here: {', '.join(allowed)}" if allowed else ""
+            message = f"unknown field{hint}"
+        elif kind == "missing":
+            message = "required field is missing"
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            value = item.get("input")
+            if not isinstance(value, dict | list) and kind != "value_error":
+                message += f" (got {value!r})"
+        lines.append(f"{source}: {path}: {message}")
+    return lines
+
+
+def allowed_fields(loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the config section at ``loc`` (``()`` is the top level)."""
+    model: Any = ExperimentConfig
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is not None:
+        for arg in get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return None

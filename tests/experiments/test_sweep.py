@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from langreward.experiments import ConfigError, expand_grid, parse_grid, plan_sweep, run_sweep
+from langreward.experiments.sweep import SweepProgress
+
+
+def test_expand_grid_is_the_cross_product():
+    assert expand_grid(None) == [{}]
+    assert expand_grid({"a": [1, 2], "b.c": ["x"]}) == [{"a": 1, "b.c": "x"}, {"a": 2, "b.c": "x"}]
+    with pytest.raises(ConfigError, match="a: give a non-empty list"):
+        expand_grid({"a": []})
+
+
+def test_parse_grid_options():
+    assert parse_grid(["lmgt.scale=0.2,1.0", "algo=[ppo, a2c]", "lr=1e-3"]) == {
+        "lmgt.scale": [0.2, 1.0],
+        "algo": ["ppo", "a2c"],
+        "lr": [1e-3],
+    }
+    with pytest.raises(ConfigError, match="expected KEY=V1,V2"):
+        parse_grid(["lmgt.scale"])
+
+
+def test_plan_validates_every_grid_point(tiny_config, tmp_path):
+    with pytest.raises(ConfigError, match=r"sweep grid eval.episodes=0: eval.episodes"):
+        plan_sweep(tiny_config(), seeds=1, grid={"eval.episodes": [1, 0]}, out_dir=tmp_path)
+    sweep_dir, planned = plan_sweep(
+        tiny_config(), seeds=[5, 6], grid={"lmgt.scale": [0.2, 1.0]}, out_dir=tmp_path
+    )
+    assert sweep_dir == tmp_path and len(planned) == 4
+    assert {(r.seed, r.grid["lmgt.scale"]) for _, r in planned} == {
+        (5, 0.2),
+        (5, 1.0),
+        (6, 0.2),
+        (6, 1.0),
+    }
+    assert len({r.run_dir for _, r in planned}) == 4
+    assert all(c.seeds == [r.seed] and c.lmgt["scale"] == r.grid["lmgt.scale"] for c, r in planned)
+
+
+def check_sweep(result, events: list[SweepProgress], total: int) -> dict:
+    assert [e.done for e in events] == list(range(1, total + 1))
+    assert all(e.total == total for e in events)
+    assert events[-1].best is not None
+    data = json.loads((result.sweep_dir / "sweep.json").read_text())
+    assert data["total"] == total and data["counts"]["finished"] == total
+    for row in data["runs"]:
+        assert row["status"] == "finished"
+        summary = json.loads((result.sweep_dir / row["run_dir"] / "summary.json").read_text())
+        assert summary["status"] == "finished" and summary["labels"] == row["grid"]
+    return data
+
+
+def test_two_run_sweep_in_local_processes(tiny_config, tmp_path):
+    events: list[SweepProgress] = []
+    config = tiny_config(total_timesteps=512, checkpoint_every=0, eval={"episodes": 1})
+    result = run_sweep(
+        config,
+        seeds=1,
+        grid={"algo_kwargs.learning_rate": [3e-4, 1e-3]},
+        workers=2,
+        out_dir=tmp_path / "sweep",
+        progress=events.append,
+    )
+    assert [r.status for r in result.runs] == ["finished", "finished"]
+    data = check_sweep(result, events, 2)
+    assert data["backend"] == "processes"
+    assert data["grid"] == {"algo_kwargs.learning_rate": [3e-4, 1e-3]}
+    # asked again: finished runs are not repeated
+    again = run_sweep(
+        config,
+        seeds=1,
+        grid={"algo_kwargs.learning_rate": [3e-4, 1e-3]},
+        workers=2,
+        out_dir=tmp_path / "sweep",
+    )
+    assert [r.results for r in again.runs] == [r.results for r in result.runs]
+
+
+def test_failed_runs_are_recorded_not_fatal(tiny_config, tmp_path):
+    events: list[SweepProgress] = []
+    config = tiny_config(total_timesteps=256, checkpoint_every=0, eval={"episodes": 1})
+    result = run_sweep(
+        config,
+        seeds=[0],
+        grid={"env.id": ["NoSuchEnv-v0", "CartPole-v1"]},
+        out_dir=tmp_path / "sweep",
+        progress=events.append,
+    )
+    bad, good = result.runs
+    assert bad.status == "failed" and "NoSuchEnv" in bad.error
+    assert good.status == "finished" and result.failed == [bad] and result.best is good
+    assert events[-1].failed == 1 and events[-1].done == 2
+    data = json.loads((result.sweep_dir / "sweep.json").read_text())
+    assert data["counts"] == {"pending": 0, "finished": 1, "failed": 1, "interrupted": 0}
+    assert "NoSuchEnv" in data["runs"][0]["error"]
+
+
+@pytest.mark.ray
+def test_two_run_sweep_on_single_machine_ray(tiny_config, tmp_path):
+    ray = pytest.importorskip("ray")
+    events: list[SweepProgress] = []
+    config = tiny_config(total_timesteps=512, checkpoint_every=0, eval={"episodes": 1})
+    result = run_sweep(
+        config,
+        seeds=2,
+        workers=2,
+        ray_address="local",
+        out_dir=tmp_path / "sweep",
+        progress=events.append,
+    )
+    assert not ray.is_initialized()  # the sweep shut down the Ray it started
+    data = check_sweep(result, events, 2)
+    assert data["backend"] == "ray" and [r["seed"] for r in data["runs"]] == [0, 1]
