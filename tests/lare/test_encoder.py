@@ -135,7 +135,10 @@ def test_embedded_model_generates_a_verified_encoder(tmp_path, embedded_availabl
     llm = make_llm("embedded", cache=tmp_path / "c.sqlite")
     obs, actions = sample_transitions("Pendulum-v1", count=128, seed=0)
     result = generate_encoder(
-        llm, form_for("Pendulum-v1"), obs, actions,
+        llm,
+        form_for("Pendulum-v1"),
+        obs,
+        actions,
         EncoderSettings(n_candidates=1, consolidate=False, repair_rounds=3, max_tokens=500),
     )
     from langreward.lare.encoder import compile_encoder

@@ -38,7 +38,7 @@ def positive_torque_is_good(item: str) -> str:
 )
 def test_cartpole_algorithms(judge_llm: Callable[..., LLM], algo, kwargs, n_envs: int) -> None:
     llm = judge_llm()
-    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=8)
+    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=8, defer=False)
     env = VecRewardShift(make_vec_env("CartPole-v1", n_envs=n_envs, seed=0), judge, scale=0.2)
     callback = LMGTLogCallback(env.shifter, llm)
     model = algo("MlpPolicy", env, policy_kwargs=small(), seed=0, **kwargs)
@@ -54,7 +54,7 @@ def test_cartpole_algorithms(judge_llm: Callable[..., LLM], algo, kwargs, n_envs
 @pytest.mark.parametrize("algo", [SAC, TD3])
 def test_pendulum_algorithms(judge_llm: Callable[..., LLM], algo) -> None:
     llm = judge_llm(positive_torque_is_good)
-    judge = LLMJudge(llm, PendulumDescriber(), reference=PendulumReference())
+    judge = LLMJudge(llm, PendulumDescriber(), reference=PendulumReference(), defer=False)
     env = RewardShiftWrapper(gym.make("Pendulum-v1"), judge, scale=0.5)
     model = algo(
         "MlpPolicy",

@@ -27,7 +27,7 @@ LEAN_LEFT = [0.0, 0.0, -0.1, 0.0]
 def test_packed_judgments_one_round_then_key_hits(judge_llm: Callable[..., LLM]) -> None:
     llm = judge_llm()
     key = default_key(gym.make("CartPole-v1"))
-    judge = LLMJudge(llm, CartPoleDescriber(), key=key, reference=CartPoleReference())
+    judge = LLMJudge(llm, CartPoleDescriber(), key=key, reference=CartPoleReference(), defer=False)
     assert isinstance(judge, Judge)
     obs = [LEAN_RIGHT, LEAN_RIGHT, LEAN_LEFT, LEAN_LEFT, [0.0, 0.0, 0.1001, 0.0]]
     shifts = judge.judge_batch(obs, [1, 0, 1, 0, 1])
@@ -44,7 +44,7 @@ def test_packed_judgments_one_round_then_key_hits(judge_llm: Callable[..., LLM])
 
 def test_batch_size_splits_into_rounds(judge_llm: Callable[..., LLM]) -> None:
     llm = judge_llm()
-    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=3)
+    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=3, defer=False)
     obs = [[0.0, 0.0, 0.01 * i, 0.0] for i in range(7)]
     assert judge.judge_batch(obs, [1] * 7).tolist() == [1] * 7
     assert judge.stats.llm_rounds == 3 and llm.stats.calls == 3  # 3 + 3 + 1 items
@@ -67,7 +67,12 @@ def test_strategies(
     few = strategy.startswith("few")
     examples = [("State: pole leaning right. Action: push the cart to the right.", "good")]
     judge = LLMJudge(
-        llm, CartPoleDescriber(), strategy=strategy, packed=packed, examples=examples if few else ()
+        llm,
+        CartPoleDescriber(),
+        strategy=strategy,
+        packed=packed,
+        examples=examples if few else (),
+        defer=False,
     )
     assert judge.judge_batch([LEAN_RIGHT, LEAN_RIGHT], [1, 0]).tolist() == [1, -1]
     assert judge.stats.llm_rounds == rounds and judge.stats.unparseable == 0
@@ -78,7 +83,7 @@ def test_strategies(
 
 def test_unparseable_answers_give_zero_and_are_counted() -> None:
     llm = make_llm("scripted", responses=["I am not sure what you mean."])
-    judge = LLMJudge(llm, CartPoleDescriber())
+    judge = LLMJudge(llm, CartPoleDescriber(), defer=False)
     assert judge.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1, 1]).tolist() == [0, 0]
     # the packed reply failed, then each item one by one failed too
     assert judge.stats.unparseable == 2 and judge.stats.llm_rounds == 3
@@ -89,7 +94,10 @@ def test_unparseable_answers_give_zero_and_are_counted() -> None:
     assert llm.stats.calls == calls and judge.stats.key_hits == 1
 
     no_fallback = LLMJudge(
-        make_llm("scripted", responses=["nonsense"]), CartPoleDescriber(), fallback_single=False
+        make_llm("scripted", responses=["nonsense"]),
+        CartPoleDescriber(),
+        fallback_single=False,
+        defer=False,
     )
     assert no_fallback.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1, 1]).tolist() == [0, 0]
     assert no_fallback.stats.unparseable == 2 and no_fallback.stats.llm_rounds == 1
@@ -99,6 +107,7 @@ def test_unparseable_answers_give_zero_and_are_counted() -> None:
         CartPoleDescriber(),
         strategy="chain_of_thought",
         packed=False,
+        defer=False,
     )
     assert cot.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
     assert cot.stats.unparseable == 1
@@ -107,7 +116,9 @@ def test_unparseable_answers_give_zero_and_are_counted() -> None:
 def test_uncertain_choices_give_zero(judge_llm: Callable[..., LLM]) -> None:
     flip = iter(["good", "bad"] * 50)
     llm = judge_llm(lambda item: next(flip))  # samples split 3:2
-    judge = LLMJudge(llm, CartPoleDescriber(), packed=False, samples=5, min_confidence=0.7)
+    judge = LLMJudge(
+        llm, CartPoleDescriber(), packed=False, samples=5, min_confidence=0.7, defer=False
+    )
     assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
     assert judge.stats.uncertain == 1 and judge.stats.unparseable == 0
 
@@ -121,7 +132,7 @@ def test_llm_errors_give_zero_and_are_retried(judge_script: Callable[..., Callab
             raise BackendUnavailableError("server down")
         return answer(messages)
 
-    judge = LLMJudge(make_llm("scripted", responses=script), CartPoleDescriber())
+    judge = LLMJudge(make_llm("scripted", responses=script), CartPoleDescriber(), defer=False)
     assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
     assert judge.stats.errors == 1 and not judge.memory
     failing["on"] = False
@@ -130,12 +141,12 @@ def test_llm_errors_give_zero_and_are_retried(judge_script: Callable[..., Callab
 
 def test_mission_and_validation_errors(judge_llm: Callable[..., LLM]) -> None:
     with pytest.raises(ValueError, match="few_shot strategy needs examples"):
-        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="few_shot")
+        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="few_shot", defer=False)
     with pytest.raises(ValueError, match="strategy must be one of"):
-        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="vibes")
+        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="vibes", defer=False)
     with pytest.raises(ValueError, match="example labels must be in"):
-        LLMJudge(judge_llm(), CartPoleDescriber(), examples=[("x", "great")])
-    judge = LLMJudge(judge_llm(), CartPoleDescriber())
+        LLMJudge(judge_llm(), CartPoleDescriber(), examples=[("x", "great")], defer=False)
+    judge = LLMJudge(judge_llm(), CartPoleDescriber(), defer=False)
     with pytest.raises(ValueError, match="2 observations and 1 actions"):
         judge.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1])
 
@@ -169,3 +180,17 @@ def test_noisy_judge_accuracy_and_consistency() -> None:
     assert (consistent.judge_batch(obs[:200], actions[:200]) == first).all()
     with pytest.raises(ValueError, match="accuracy must be in"):
         NoisyReferenceJudge(CartPoleReference(), accuracy=1.5)
+
+
+def test_deferred_judging_waits_for_a_full_packed_prompt(judge_llm: Callable[..., LLM]) -> None:
+    """New pairs get 0 until batch_size distinct ones are queued; then one LLM round."""
+    judge = LLMJudge(judge_llm(), CartPoleDescriber(), batch_size=4)
+    states = [[0.0, 0.0, 0.02 * i, 0.0] for i in range(1, 4)]
+    first = judge.judge_batch(states, [1, 1, 1])
+    assert list(first) == [0, 0, 0] and judge.stats.llm_rounds == 0
+    assert judge.stats.pending == 3 and len(judge.queue) == 3
+    second = judge.judge_batch([[0.0, 0.0, 0.2, 0.0], states[0]], [1, 1])
+    assert judge.stats.llm_rounds == 1 and not judge.queue
+    assert second[0] == 1 and second[1] == 1  # answered in the same step the batch filled
+    again = judge.judge_batch(states, [1, 1, 1])
+    assert list(again) == [1, 1, 1] and judge.stats.llm_rounds == 1

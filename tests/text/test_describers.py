@@ -25,7 +25,7 @@ from langreward.text import (
 def test_cartpole_words() -> None:
     d = CartPoleDescriber()
     text = d.state(np.array([-0.5, 0.4, -0.1, -0.6], dtype=np.float32))
-    assert "left of centre" in text and "moving right" in text
+    assert "cart at -0.50" in text and "moving right" in text
     assert "leaning left by 5.7 degrees" in text and "rotating left" in text
     assert d.action(0) == "push the cart to the left"
     assert d.action(np.int64(1)) == "push the cart to the right"

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from langreward.cli import experiment_commands
 from langreward.cli.llm_commands import cache_app, llm_app
 
 app = typer.Typer(
@@ -14,6 +15,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command()(experiment_commands.run)
+app.command()(experiment_commands.sweep)
+app.command()(experiment_commands.report)
+app.command()(experiment_commands.demo)
 app.add_typer(llm_app, name="llm")
 app.add_typer(cache_app, name="cache")
 

@@ -90,6 +90,9 @@ class LMGTSettings(_Strict):
     key: KeySettings = Field(default_factory=KeySettings)
     batch_size: int = Field(16, ge=1, description="pairs per packed LLM prompt")
     packed: bool = Field(True, description="pack several pairs into one prompt")
+    defer: bool = Field(
+        True, description="queue new pairs until batch_size are waiting (shift 0 meanwhile)"
+    )
     examples: list[tuple[str, Label]] = Field(
         default_factory=list, description="few-shot (item text, label); default: from reference"
     )

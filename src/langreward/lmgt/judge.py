@@ -27,6 +27,7 @@ class JudgeStats:
         unparseable: new judgments whose reply could not be read (shift 0).
         uncertain: new judgments below the confidence threshold (shift 0).
         errors: new judgments lost to an LLM error (shift 0, not remembered).
+        pending: pairs given shift 0 because their judgment was still queued (deferred).
         positive, neutral, negative: shifts handed out (+1, 0, -1).
         compared: pairs where a reference policy could be asked.
         agreed: of those, pairs where the judge's shift equals the reference's.
@@ -42,6 +43,7 @@ class JudgeStats:
     unparseable: int = 0
     uncertain: int = 0
     errors: int = 0
+    pending: int = 0
     positive: int = 0
     neutral: int = 0
     negative: int = 0

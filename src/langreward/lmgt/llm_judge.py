@@ -40,6 +40,9 @@ class LLMJudge(BaseJudge):
     are remembered in a dict keyed by ``key(obs, action, info)``, so a repeated (discretised)
     pair never reaches the LLM again; the LLM's own persistent cache sits behind that.
 
+    New pairs are queued and asked about once ``batch_size`` distinct pairs are waiting
+    (``defer``); until then they get shift 0.
+
     Replies that cannot be read count as ``unparseable``; choices less confident than
     ``min_confidence`` count as ``uncertain``; both give shift 0 (and are remembered). A
     packed reply that fails is retried item by item when ``fallback_single`` is on. An LLM
@@ -59,6 +62,10 @@ class LLMJudge(BaseJudge):
         samples: votes per one-by-one choice when the backend has no log-probabilities.
         max_tokens: reply budget of a chain-of-thought answer (per item when packed).
         fallback_single: retry the items of a failed packed reply one by one.
+        defer: queue new pairs (shift 0 meanwhile, counted as ``pending``) until
+            ``batch_size`` distinct ones are waiting, then ask in one packed prompt. This keeps
+            the LLM off most steps: without it every step with a new pair waits for an LLM
+            call holding only that step's few pairs.
 
     Example:
         >>> from langreward.llm import make_llm
@@ -87,6 +94,7 @@ class LLMJudge(BaseJudge):
         samples: int = 5,
         max_tokens: int = 192,
         fallback_single: bool = True,
+        defer: bool = True,
     ) -> None:
         strategy = strategy.replace("-", "_")
         if strategy not in STRATEGIES:
@@ -113,42 +121,41 @@ class LLMJudge(BaseJudge):
         self.samples = samples
         self.max_tokens = max_tokens
         self.fallback_single = fallback_single
+        self.defer = defer
         self.memory: dict[Hashable, int] = {}
+        self.queue: dict[Hashable, str] = {}  # new pairs waiting for a packed prompt
 
     # -- Judge ----------------------------------------------------------------------------
     def _judge(
         self, obs: Sequence[Any], actions: Sequence[Any], infos: Sequence[Info]
     ) -> np.ndarray:
         key_fn = self.key or exact_key
-        shifts = np.zeros(len(obs), dtype=np.int8)
-        pending: dict[Hashable, list[int]] = {}
-        for i, (o, a, info) in enumerate(zip(obs, actions, infos, strict=True)):
-            key = key_fn(o, a, info)
-            if key in self.memory:
-                shifts[i] = self.memory[key]
-                self.stats.key_hits += 1
-            elif key in pending:
-                pending[key].append(i)
+        keys = [key_fn(o, a, info) for o, a, info in zip(obs, actions, infos, strict=True)]
+        for i, key in enumerate(keys):
+            if key in self.memory or key in self.queue:
                 self.stats.key_hits += 1
             else:
-                pending[key] = [i]
-        if not pending:
-            return shifts
-        keys = list(pending)
-        texts = [
-            self.describer.describe(
-                obs[pending[k][0]], actions[pending[k][0]], infos[pending[k][0]]
-            )
-            for k in keys
-        ]
-        self.stats.queries += len(keys)
-        answers = self.ask(texts)
-        for key, answer in zip(keys, answers, strict=True):
-            if answer is None:  # an LLM error: 0 now, ask again next time
-                continue
-            self.memory[key] = answer
-            shifts[pending[key]] = answer
+                self.queue[key] = self.describer.describe(obs[i], actions[i], infos[i])
+        while len(self.queue) >= (self.batch_size if self.defer else 1):
+            self.flush(self.batch_size)
+        shifts = np.zeros(len(obs), dtype=np.int8)
+        for i, key in enumerate(keys):
+            if key in self.memory:
+                shifts[i] = self.memory[key]
+            else:
+                self.stats.pending += 1
         return shifts
+
+    def flush(self, limit: int | None = None) -> None:
+        """Ask the LLM about (up to ``limit``) queued pairs now, in packed prompts."""
+        keys = list(self.queue)[: limit or len(self.queue)]
+        if not keys:
+            return
+        texts = [self.queue.pop(key) for key in keys]
+        self.stats.queries += len(keys)
+        for key, answer in zip(keys, self.ask(texts), strict=True):
+            if answer is not None:  # an LLM error: 0 for now, asked again next time
+                self.memory[key] = answer
 
     # -- asking the LLM -------------------------------------------------------------------
     def ask(self, texts: Sequence[str]) -> list[int | None]:

@@ -113,6 +113,7 @@ def build_judge(
         reference=reference,
         min_confidence=settings.min_confidence,
         max_tokens=settings.max_tokens,
+        defer=settings.defer,
     )
 
 

@@ -23,30 +23,31 @@ class CartPoleDescriber(Describer):
     """CartPole-v0/v1: cart position and velocity, pole angle and angular velocity.
 
     Example:
-        >>> CartPoleDescriber().state([0.1, -0.2, 0.05, 0.3])  # doctest: +NORMALIZE_WHITESPACE
-        'cart at +0.10 (right of centre; the track ends at -2.4 and +2.4), moving left at 0.20;
-        pole leaning right by 2.9 degrees (the episode ends beyond 12 degrees), rotating right
-        at 0.30 rad/s'
+        >>> CartPoleDescriber().state([0.1, -0.2, 0.05, 0.3])
+        'cart at +0.10, moving left at 0.20; pole leaning right by 2.9 degrees, rotating right at 0.30 rad/s'
+
+    The constant facts (track ends, failure angle) are in :attr:`task`, said once per prompt,
+    so that a packed prompt of many states stays short (prompt prefill is most of an LLM
+    judgment's cost on a CPU).
     """
 
     task = (
         "Keep the pole balanced upright on the cart and keep the cart on the track. "
-        "The agent gets +1 for every step the pole stays up."
+        "The agent gets +1 for every step the pole stays up; the episode ends when the pole "
+        "leans beyond 12 degrees or the cart leaves the track (positions -2.4 to +2.4)."
     )
     action_names = ("push the cart to the left", "push the cart to the right")
 
     def state(self, obs: Any, info: Mapping[str, Any] | None = None) -> str:
         x, x_dot, theta, theta_dot = (float(v) for v in np.asarray(obs, dtype=np.float64)[:4])
-        side = _direction(x, "right of centre", "left of centre", "at the centre", 0.05)
         move = _direction(x_dot, "moving right", "moving left", "almost still", 0.05)
         lean = _direction(theta, "leaning right", "leaning left", "upright", 0.005)
         spin = _direction(theta_dot, "rotating right", "rotating left", "not rotating", 0.02)
         degrees = abs(math.degrees(theta))
         pole = f"pole {lean}" + (f" by {degrees:.1f} degrees" if lean != "upright" else "")
         return (
-            f"cart at {signed(x)} ({side}; the track ends at -2.4 and +2.4), "
-            f"{move} at {abs(x_dot):.2f}; "
-            f"{pole} (the episode ends beyond 12 degrees), {spin} at {abs(theta_dot):.2f} rad/s"
+            f"cart at {signed(x)}, {move} at {abs(x_dot):.2f}; "
+            f"{pole}, {spin} at {abs(theta_dot):.2f} rad/s"
         )
 
     def action(self, action: Any) -> str:

@@ -1,0 +1,205 @@
+"""``langreward run | sweep | report | demo``: experiments from config files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from langreward.experiments import (
+    ExperimentError,
+    build_report,
+    load_config,
+    parse_grid,
+    resume_run,
+    run_experiment,
+    run_sweep,
+)
+from langreward.llm import LLMError
+
+console = Console()
+SET_OPTION = typer.Option(None, "--set", help="override a config value: key.sub=value (repeatable)")
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(2)
+
+
+def _run_progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _print_summary(run_dir: Path, summary: dict) -> None:
+    final = summary.get("final_eval_return_mean")
+    steps = summary.get("steps_to_threshold")
+    llm = summary.get("llm") or {}
+    parts = [f"status {summary.get('status')}"]
+    if final is not None:
+        parts.append(f"final eval return {final:.1f}")
+    parts.append(f"steps to threshold {steps if steps is not None else '—'}")
+    if llm.get("calls"):
+        parts.append(f"LLM calls {llm['calls']} (hit rate {llm.get('hit_rate', 0):.0%})")
+    console.print(f"{run_dir}: " + ", ".join(parts))
+
+
+def run(
+    config: Path = typer.Argument(None, help="experiment YAML (omit with --resume)"),
+    overrides: list[str] = SET_OPTION,
+    resume: Path = typer.Option(None, "--resume", help="resume an interrupted run directory"),
+    run_dir: Path = typer.Option(None, "--run-dir", help="where to run (default: runs/NAME/...)"),
+    seed: int = typer.Option(None, help="run this seed only (default: every seed, in turn)"),
+) -> None:
+    """Train a config (every seed in turn), or resume an interrupted run with --resume."""
+    progress = _run_progress()
+    task = progress.add_task("train", total=None, info="")
+
+    def report(p) -> None:
+        recent = "" if p.recent_return is None else f"return {p.recent_return:.1f}"
+        progress.update(task, completed=p.timesteps, total=p.total_timesteps, info=recent)
+
+    try:
+        with progress:
+            if resume is not None:
+                result = resume_run(resume, progress=report)
+                results = [result]
+            else:
+                if config is None:
+                    raise typer.BadParameter("give a CONFIG file or --resume RUN_DIR")
+                cfg = load_config(config, overrides or [])
+                seeds = [seed] if seed is not None else cfg.seeds
+                results = []
+                for s in seeds:
+                    progress.update(task, description=f"{cfg.name} seed {s}", completed=0)
+                    results.append(run_experiment(cfg, run_dir=run_dir, seed=s, progress=report))
+    except KeyboardInterrupt as exc:
+        where = getattr(exc, "run_dir", None)
+        console.print(f"interrupted; resume with: langreward run --resume {where}")
+        raise typer.Exit(130) from None
+    except (ExperimentError, LLMError, ValueError, FileNotFoundError) as exc:
+        raise _fail(exc) from None
+    for result in results:
+        if result.skipped:
+            console.print(f"{result.run_dir}: already finished (not repeated)")
+        _print_summary(result.run_dir, result.summary)
+
+
+def sweep(
+    config: Path = typer.Argument(..., exists=True, dir_okay=False),
+    seeds: int = typer.Option(None, help="number of seeds (default: the config's)"),
+    grid: list[str] = typer.Option(None, "--grid", help="key=v1,v2 (repeatable; crossed)"),
+    overrides: list[str] = SET_OPTION,
+    workers: int = typer.Option(2, help="runs at once"),
+    ray: str = typer.Option(
+        None, "--ray", help="run on Ray: an address, or 'local' for a single-machine Ray"
+    ),
+    out: Path = typer.Option(None, "--out", help="sweep directory"),
+) -> None:
+    """Run the cross product of --grid values and seeds, in parallel (processes or Ray)."""
+    try:
+        cfg = load_config(config, overrides or [])
+        grid_values = parse_grid(grid or [])
+    except (ExperimentError, ValueError) as exc:
+        raise _fail(exc) from None
+    progress = _run_progress()
+    task = progress.add_task(f"sweep {cfg.name}", total=None, info="")
+
+    def report(p) -> None:
+        best = ""
+        if p.best is not None:
+            best = f"best {p.best.results['final_eval_return_mean']:.1f} ({p.best.label})"
+        progress.update(task, completed=p.done, total=p.total, info=f"{p.failed} failed  {best}")
+
+    try:
+        with progress:
+            result = run_sweep(
+                cfg,
+                seeds=seeds,
+                grid=grid_values,
+                workers=workers,
+                ray_address=ray,
+                out_dir=out,
+                progress=report,
+            )
+    except (ExperimentError, ValueError) as exc:
+        raise _fail(exc) from None
+    failed = [r for r in result.runs if r.status == "failed"]
+    console.print(
+        f"sweep directory: {result.sweep_dir} ({len(result.runs)} runs, {len(failed)} failed)"
+    )
+    console.print(f"report: langreward report {result.sweep_dir} -o report.html")
+
+
+def report(
+    paths: list[Path] = typer.Argument(..., exists=True, help="run or sweep directories"),
+    out: Path = typer.Option(Path("report.html"), "-o", "--out"),
+    fmt: str = typer.Option("html", "--format", help="html or md"),
+) -> None:
+    """Write a comparison report (learning curves, tables, LLM cost) from run directories."""
+    if fmt not in ("html", "md"):
+        raise _fail(ValueError(f"--format must be html or md, got {fmt!r}"))
+    try:
+        path = build_report(paths, out, fmt=fmt)  # type: ignore[arg-type]
+    except (ExperimentError, ValueError) as exc:
+        raise _fail(exc) from None
+    console.print(f"report: {path.resolve()}")
+
+
+def demo(
+    out: Path = typer.Option(Path("runs/demo"), "--out", help="where the demo's runs go"),
+    llm: str = typer.Option("embedded", "--llm", help="LLM spec of the judge"),
+    seeds: int = typer.Option(2, help="seeds per method"),
+    workers: int = typer.Option(2, help="runs at once"),
+    steps: int = typer.Option(40_000, help="training steps per run"),
+) -> None:
+    """LMGT vs baseline on CartPole (PPO) with the embedded LLM: a few minutes on 2 cores."""
+    from langreward.experiments.demo import demo_sweeps
+
+    started = time.perf_counter()
+    progress = _run_progress()
+    try:
+        with progress:
+            sweeps = []
+            for label, cfg in demo_sweeps(llm, steps):
+                task = progress.add_task(label, total=seeds, info="")
+
+                def report_sweep(p, task: int = task) -> None:
+                    progress.update(
+                        task, completed=p.done, total=p.total, info=f"{p.failed} failed"
+                    )
+
+                sweeps.append(
+                    run_sweep(
+                        cfg,
+                        seeds=seeds,
+                        workers=workers,
+                        out_dir=out / cfg.name,
+                        progress=report_sweep,
+                    ).sweep_dir
+                )
+        path = build_report(sweeps, out / "report.html")
+    except (ExperimentError, LLMError, ValueError) as exc:
+        raise _fail(exc) from None
+    from langreward.experiments.demo import summarize
+
+    console.print(summarize(sweeps))
+    console.print(f"demo finished in {time.perf_counter() - started:.0f} s")
+    console.print(f"report: {path.resolve()}")
