@@ -1,0 +1,204 @@
+"""LMGT benchmark: baseline vs LMGT with the LLM judge, the oracle and noisy oracles.
+
+For one preset (env + algorithm), runs every variant over the same seeds with the same step
+budget, then writes a table (steps to threshold, AUC, final return, judge agreement, LLM cost,
+wall-time ratio vs the baseline) to docs/BENCHMARKS.md and a report with learning curves to
+docs/benchmarks/lmgt_<preset>/.
+
+Usage:
+    python benchmarks/lmgt_bench.py cartpole_ppo [--seeds 5] [--workers 2] [--llm embedded]
+    python benchmarks/lmgt_bench.py mountaincar_dqn --variants baseline oracle noisy0.7
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_utils import update_benchmarks_md  # noqa: E402
+
+from langreward.experiments import build_report, run_sweep, validate_config  # noqa: E402
+from langreward.experiments.report_data import (  # noqa: E402
+    Group,
+    find_run_dirs,
+    group_runs,
+    read_run,
+)
+
+ROOT = Path(__file__).resolve().parent
+PRESETS: dict[str, dict[str, Any]] = {
+    "cartpole_ppo": {
+        "base": {
+            "env": {"id": "CartPole-v1", "kwargs": {}},
+            "algo": "ppo",
+            "algo_kwargs": {"n_steps": 512},
+            "n_envs": 4,
+            "total_timesteps": 50_000,
+            "eval": {"every": 25_000, "episodes": 10},
+            "threshold": 475,
+        },
+        "lmgt": {
+            "scale": 0.2,
+            "scale_schedule": "linear",
+            "scale_end": 0.0,
+            "budget": {"kind": "first_n", "steps": 20_000},
+            "key": {"bins": [1, 1, 6, 6]},
+            "batch_size": 16,
+        },
+        "note": "dense reward: shaping is not expected to pay (DESIGN measurements)",
+    },
+    "mountaincar_dqn": {
+        "base": {
+            "env": {"id": "MountainCar-v0", "kwargs": {}},
+            "algo": "dqn",
+            "algo_kwargs": {
+                "learning_rate": 4.0e-3,
+                "batch_size": 128,
+                "buffer_size": 10_000,
+                "learning_starts": 1000,
+                "gamma": 0.98,
+                "target_update_interval": 600,
+                "train_freq": 16,
+                "gradient_steps": 8,
+                "exploration_fraction": 0.2,
+                "exploration_final_eps": 0.07,
+                "policy_kwargs": {"net_arch": [256, 256]},
+            },
+            "n_envs": 1,
+            "total_timesteps": 80_000,
+            "eval": {"every": 40_000, "episodes": 10},
+            "threshold": -150,
+        },
+        "lmgt": {"scale": 0.5, "key": {"bins": [18, 14]}, "batch_size": 16},
+        "note": "sparse reward (-1 per step until the flag): where a good judge should pay",
+    },
+}
+VARIANTS = ["baseline", "llm", "llm-warm", "oracle", "noisy0.9", "noisy0.7", "noisy0.5"]
+
+
+def variant_config(preset: str, variant: str, llm: str) -> Any:
+    spec = PRESETS[preset]
+    data: dict[str, Any] = {**spec["base"], "name": f"bench-{preset}-{variant}", "llm": llm}
+    if variant == "baseline":
+        data["method"] = "baseline"
+    else:
+        lmgt = dict(spec["lmgt"])
+        if variant.startswith("llm"):
+            lmgt["judge"] = "llm"
+        elif variant == "oracle":
+            lmgt["judge"] = "oracle"
+        else:
+            lmgt.update(judge="noisy", accuracy=float(variant.removeprefix("noisy")))
+        data.update(method="lmgt", lmgt=lmgt)
+    return validate_config(data, f"{preset}/{variant}")
+
+
+def _cell(spread: Any, digits: int = 0) -> str:
+    if spread.median is None:
+        return "—"
+    fmt = f"{{:.{digits}f}}"
+    return f"{fmt.format(spread.median)} [{fmt.format(spread.low)}–{fmt.format(spread.high)}]"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def variant_of(group: Group) -> str:
+    """The variant name from the config name ``bench-<preset>-<variant>``."""
+    name = str(group.runs[0].config["name"])
+    for variant in VARIANTS:
+        if name.endswith(f"-{variant}"):
+            return variant
+    return name
+
+
+def table(groups: list[Group], order: list[str]) -> str:
+    by_variant = {variant_of(g): g for g in groups if g.runs}
+    baseline = by_variant.get("baseline")
+    base_wall = baseline.spread("wall_time_s").median if baseline else None
+    lines = [
+        "| variant | steps to threshold, median [min–max] | reached | AUC | final eval return "
+        "| judge agreement | LLM calls/run | cache hit rate | LLM share of wall | wall × baseline |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for variant in order:
+        group = by_variant.get(variant)
+        if group is None:
+            continue
+        steps, reached = group.threshold_spread()
+        agreements = [
+            ((s.get("method_summary") or {}).get("judge") or {}).get("agreement")
+            for s in group.summaries
+        ]
+        agreements = [a for a in agreements if a is not None]
+        agreement = sum(agreements) / len(agreements) if agreements else None
+        cost = group.llm_cost()
+        wall = group.spread("wall_time_s").median
+        cells = [
+            variant,
+            _cell(steps),
+            f"{reached}/{len(group.summaries)}",
+            _cell(group.spread("auc")),
+            _cell(group.spread("final_eval_return_mean")),
+            _pct(agreement),
+            "—" if cost.get("calls") is None else f"{cost['calls']:.0f}",
+            _pct(cost.get("cache_hit_rate")),
+            _pct(cost.get("llm_share")),
+            f"{wall / base_wall:.2f}" if wall and base_wall else "—",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("preset", choices=sorted(PRESETS))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--llm", default="embedded")
+    parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "lmgt")
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args()
+
+    sweep_dirs = []
+    for variant in args.variants:
+        config = variant_config(args.preset, variant, args.llm)
+        print(f"== {args.preset}: {variant} ({args.seeds} seeds)", flush=True)
+        result = run_sweep(
+            config, seeds=args.seeds, workers=args.workers, out_dir=args.out / args.preset / variant
+        )
+        sweep_dirs.append(result.sweep_dir)
+    records = [read_run(d) for d in find_run_dirs(sweep_dirs)]
+    groups = next(iter(group_runs(records).values()), [])
+    spec = PRESETS[args.preset]
+    lmgt = spec["lmgt"]
+    header = (
+        f"{spec['base']['env']['id']}, SB3 {spec['base']['algo'].upper()} "
+        f"({spec['base']['total_timesteps']:,} steps, {args.seeds} seeds, "
+        f"threshold {spec['base']['threshold']} on the mean original return of the last 20 "
+        f"episodes), {spec['note']}. LMGT: scale {lmgt['scale']}"
+        f"{', linear to ' + str(lmgt.get('scale_end', 0)) if lmgt.get('scale_schedule') == 'linear' else ' (constant)'}"
+        f", budget {lmgt.get('budget', {'kind': 'all'})}, key bins {lmgt['key']['bins']}. "
+        f"LLM judge: `{args.llm}`; llm-warm reruns it on the warm cache. noisyP: the reference "
+        f"right with probability P. {os.cpu_count()} cores, {args.workers} runs at once, "
+        f"{date.today().isoformat()}. Command: `python benchmarks/lmgt_bench.py {args.preset} "
+        f"--seeds {args.seeds} --workers {args.workers}`."
+    )
+    body = header + "\n\n" + table(groups, args.variants)
+    report_dir = ROOT.parent / "docs" / "benchmarks" / f"lmgt_{args.preset}"
+    report = build_report(sweep_dirs, report_dir / "report.md", fmt="md")
+    body += f"\n\nLearning curves and the full tables: [{report.relative_to(ROOT.parent / 'docs')}]({report.relative_to(ROOT.parent / 'docs')})."
+    print(body)
+    if not args.no_docs:
+        update_benchmarks_md(f"lmgt_{args.preset}", f"LMGT: {args.preset}", body)
+
+
+if __name__ == "__main__":
+    main()
