@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+from langreward.experiments.report_data import Group
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 HEADER = """# Benchmarks
@@ -26,3 +30,70 @@ def update_benchmarks_md(key: str, title: str, body: str, doc: Path = DOC) -> No
     )
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def spread_cell(spread: Any, digits: int = 0) -> str:
+    """``median [min–max]`` of a report Spread."""
+    if spread.median is None:
+        return "—"
+    f = f"{{:.{digits}f}}"
+    return f"{f.format(spread.median)} [{f.format(spread.low)}–{f.format(spread.high)}]"
+
+
+def variant_of(group: Group, variants: Sequence[str]) -> str:
+    """The variant from a config name ``bench-<preset>-<variant>``."""
+    name = str(group.runs[0].config["name"])
+    return next((v for v in variants if name.endswith(f"-{v}")), name)
+
+
+def results_table(
+    groups: list[Group],
+    order: Sequence[str],
+    variants: Sequence[str],
+    *,
+    baseline: str,
+    extra: dict[str, Callable[[Group], str]] | None = None,
+) -> str:
+    """Markdown table: steps to threshold, AUC, final return, LLM cost, wall × baseline."""
+    by_variant = {variant_of(g, variants): g for g in groups if g.runs}
+    reference = by_variant.get(baseline)
+    base_wall = reference.spread("wall_time_s").median if reference else None
+    extra = extra or {}
+    head = [
+        "variant",
+        "steps to threshold, median [min–max]",
+        "reached",
+        "AUC",
+        "final eval return",
+        *extra,
+        "LLM calls/run",
+        "cache hit rate",
+        "LLM share of wall",
+        f"wall × {baseline}",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for variant in order:
+        group = by_variant.get(variant)
+        if group is None:
+            continue
+        steps, reached = group.threshold_spread()
+        cost = group.llm_cost()
+        wall = group.spread("wall_time_s").median
+        cells = [
+            variant,
+            spread_cell(steps),
+            f"{reached}/{len(group.summaries)}",
+            spread_cell(group.spread("auc")),
+            spread_cell(group.spread("final_eval_return_mean")),
+            *(fn(group) for fn in extra.values()),
+            "—" if cost.get("calls") is None else f"{cost['calls']:.0f}",
+            pct(cost.get("cache_hit_rate")),
+            pct(cost.get("llm_share")),
+            f"{wall / base_wall:.2f}" if wall and base_wall else "—",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

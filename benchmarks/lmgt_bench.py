@@ -20,15 +20,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_utils import update_benchmarks_md  # noqa: E402
+from bench_utils import pct, results_table, update_benchmarks_md  # noqa: E402
 
 from langreward.experiments import build_report, run_sweep, validate_config  # noqa: E402
-from langreward.experiments.report_data import (  # noqa: E402
-    Group,
-    find_run_dirs,
-    group_runs,
-    read_run,
-)
+from langreward.experiments.report_data import Group, find_run_dirs, group_runs, read_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 PRESETS: dict[str, dict[str, Any]] = {
@@ -98,62 +93,18 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
     return validate_config(data, f"{preset}/{variant}")
 
 
-def _cell(spread: Any, digits: int = 0) -> str:
-    if spread.median is None:
-        return "—"
-    fmt = f"{{:.{digits}f}}"
-    return f"{fmt.format(spread.median)} [{fmt.format(spread.low)}–{fmt.format(spread.high)}]"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def variant_of(group: Group) -> str:
-    """The variant name from the config name ``bench-<preset>-<variant>``."""
-    name = str(group.runs[0].config["name"])
-    for variant in VARIANTS:
-        if name.endswith(f"-{variant}"):
-            return variant
-    return name
-
-
 def table(groups: list[Group], order: list[str]) -> str:
-    by_variant = {variant_of(g): g for g in groups if g.runs}
-    baseline = by_variant.get("baseline")
-    base_wall = baseline.spread("wall_time_s").median if baseline else None
-    lines = [
-        "| variant | steps to threshold, median [min–max] | reached | AUC | final eval return "
-        "| judge agreement | LLM calls/run | cache hit rate | LLM share of wall | wall × baseline |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for variant in order:
-        group = by_variant.get(variant)
-        if group is None:
-            continue
-        steps, reached = group.threshold_spread()
-        agreements = [
+    def agreement(group: Group) -> str:
+        values = [
             ((s.get("method_summary") or {}).get("judge") or {}).get("agreement")
             for s in group.summaries
         ]
-        agreements = [a for a in agreements if a is not None]
-        agreement = sum(agreements) / len(agreements) if agreements else None
-        cost = group.llm_cost()
-        wall = group.spread("wall_time_s").median
-        cells = [
-            variant,
-            _cell(steps),
-            f"{reached}/{len(group.summaries)}",
-            _cell(group.spread("auc")),
-            _cell(group.spread("final_eval_return_mean")),
-            _pct(agreement),
-            "—" if cost.get("calls") is None else f"{cost['calls']:.0f}",
-            _pct(cost.get("cache_hit_rate")),
-            _pct(cost.get("llm_share")),
-            f"{wall / base_wall:.2f}" if wall and base_wall else "—",
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        values = [v for v in values if v is not None]
+        return pct(sum(values) / len(values) if values else None)
+
+    return results_table(
+        groups, order, VARIANTS, baseline="baseline", extra={"judge agreement": agreement}
+    )
 
 
 def main() -> None:

@@ -1,0 +1,155 @@
+"""LaRe benchmark: episodic (delayed) rewards, LaRe vs RD, RRD, IRCR and the dense reward.
+
+Every variant trains SB3 SAC for the same number of steps on the same seeds; the training env
+pays the return only at the end of each episode (except ``dense``, the reference that sees the
+per-step reward). ``lare-llm`` uses an encoder written by the LLM (default: the embedded 1.5B
+model); ``lare-reference`` a hand-written encoder, labelled as such.
+
+Usage:
+    python benchmarks/lare_bench.py pendulum_sac [--seeds 3] [--workers 2]
+Writes the table to docs/BENCHMARKS.md and learning curves to docs/benchmarks/lare_<preset>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_utils import results_table, update_benchmarks_md  # noqa: E402
+
+from langreward.experiments import build_report, run_sweep, validate_config  # noqa: E402
+from langreward.experiments.report_data import (  # noqa: E402
+    Group,
+    find_run_dirs,
+    group_runs,
+    read_run,
+)
+
+ROOT = Path(__file__).resolve().parent
+PRESETS: dict[str, dict[str, Any]] = {
+    "pendulum_sac": {
+        "env": {"id": "Pendulum-v1", "kwargs": {}},
+        "algo": "sac",
+        "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
+        "n_envs": 1,
+        "total_timesteps": 10_000,
+        "eval": {"every": 5_000, "episodes": 5},
+        "threshold": -300,
+    },
+    "hopper_sac": {
+        "env": {"id": "Hopper-v5", "kwargs": {}},
+        "algo": "sac",
+        "algo_kwargs": {"learning_starts": 2000, "policy_kwargs": {"net_arch": [128, 128]}},
+        "n_envs": 1,
+        "total_timesteps": 30_000,
+        "eval": {"every": 15_000, "episodes": 5},
+        "threshold": 500,
+    },
+}
+VARIANTS = ["dense", "lare-llm", "lare-reference", "rrd", "rd", "ircr"]
+
+
+def variant_config(preset: str, variant: str, llm: str) -> Any:
+    lare: dict[str, Any] = {"decoder": {"train_every": 200, "gradient_steps": 10}}
+    if variant == "lare-llm":
+        lare.update(
+            variant="lare",
+            encoder={
+                "source": "llm",
+                "llm": llm,
+                "n_candidates": 3,
+                "repair_rounds": 3,
+                "max_tokens": 700,
+            },
+        )
+    elif variant == "lare-reference":
+        lare.update(variant="lare", encoder={"source": "reference"})
+    else:
+        lare["variant"] = variant
+    data = {**PRESETS[preset], "name": f"bench-{preset}-{variant}", "method": "lare", "lare": lare}
+    return validate_config(data, f"{preset}/{variant}")
+
+
+def encoder_origin(group: Group) -> str:
+    encoders = [(s.get("method_summary") or {}).get("encoder") for s in group.summaries]
+    encoders = [e for e in encoders if e]
+    if not encoders:
+        return "—"
+    first = encoders[0]
+    return f"{first.get('origin')}, {first.get('factors')} factors"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("preset", choices=sorted(PRESETS))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--llm", default="embedded:qwen2.5-coder-1.5b")
+    parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "lare")
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args()
+
+    sweep_dirs = []
+    for variant in args.variants:
+        print(f"== {args.preset}: {variant} ({args.seeds} seeds)", flush=True)
+        result = run_sweep(
+            variant_config(args.preset, variant, args.llm),
+            seeds=args.seeds,
+            workers=args.workers,
+            out_dir=args.out / args.preset / variant,
+        )
+        failed = [r for r in result.runs if r.status == "failed"]
+        for run in failed:
+            print(f"   failed: {run.label}: {run.error}", flush=True)
+        sweep_dirs.append(result.sweep_dir)
+    records = [read_run(d) for d in find_run_dirs(sweep_dirs)]
+    groups = next(iter(group_runs(records).values()), [])
+    preset = PRESETS[args.preset]
+    header = (
+        f"Episodic {preset['env']['id']} (the return is paid at the end of each episode), SB3 "
+        f"SAC, {preset['total_timesteps']:,} steps, {args.seeds} seeds, threshold "
+        f"{preset['threshold']} on the mean original (dense) return of the last 20 episodes. "
+        f"lare-llm: encoder written by `{args.llm}`; lare-reference: a hand-written encoder "
+        f"(not an LLM's); dense: the per-step reward, a reference the others do not see. "
+        f"{os.cpu_count()} cores, {args.workers} runs at once, {date.today().isoformat()}. "
+        f"Command: `python benchmarks/lare_bench.py {args.preset} --seeds {args.seeds} "
+        f"--workers {args.workers}`."
+    )
+    body = (
+        header
+        + "\n\n"
+        + results_table(
+            groups, args.variants, VARIANTS, baseline="dense", extra={"encoder": encoder_origin}
+        )
+    )
+    generation = find_run_dirs([args.out / args.preset / "lare-llm"])
+    logs = [d / "encoder.json" for d in generation if (d / "encoder.json").is_file()]
+    if logs:
+        record = json.loads(logs[0].read_text())
+        steps = [
+            f"{e['step']}: {'ok' if e['ok'] else e.get('reason') or 'failed'}"
+            for e in record.get("log", [])
+        ]
+        body += (
+            f"\n\nEncoder generation (seed 0, {record.get('chosen', '?')}): "
+            + "; ".join(steps)
+            + "."
+        )
+    report_dir = ROOT.parent / "docs" / "benchmarks" / f"lare_{args.preset}"
+    report = build_report(sweep_dirs, report_dir / "report.md", fmt="md")
+    link = report.relative_to(ROOT.parent / "docs")
+    body += f"\n\nLearning curves and the full tables: [{link}]({link})."
+    print(body)
+    if not args.no_docs:
+        update_benchmarks_md(f"lare_{args.preset}", f"LaRe: {args.preset}", body)
+
+
+if __name__ == "__main__":
+    main()
