@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from langreward.experiments.report_data import Group
+from langreward.experiments import build_report, run_sweep
+from langreward.experiments.report_data import Group, find_run_dirs, group_runs, read_run
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 HEADER = """# Benchmarks
@@ -97,3 +98,29 @@ def results_table(
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def run_variants(
+    configs: dict[str, Any], seeds: int, workers: int, out: Path, label: str
+) -> tuple[list[Path], list[Group]]:
+    """Run one sweep per variant (same seeds), then read the finished runs back as groups."""
+    sweep_dirs = []
+    for variant, config in configs.items():
+        print(f"== {label}: {variant} ({seeds} seeds)", flush=True)
+        result = run_sweep(config, seeds=seeds, workers=workers, out_dir=out / variant)
+        for run in result.runs:
+            if run.status == "failed":
+                print(f"   failed: {run.label}: {run.error}", flush=True)
+        sweep_dirs.append(result.sweep_dir)
+    records = [read_run(d) for d in find_run_dirs(sweep_dirs)]
+    return sweep_dirs, next(iter(group_runs(records).values()), [])
+
+
+def publish(key: str, title: str, body: str, sweep_dirs: list[Path], docs: bool) -> None:
+    """Write the learning-curve report next to the docs, print the section, update the docs."""
+    report = build_report(sweep_dirs, DOC.parent / "benchmarks" / key / "report.md", fmt="md")
+    link = report.relative_to(DOC.parent)
+    body += f"\n\nLearning curves and the full tables: [{link}]({link})."
+    print(body)
+    if docs:
+        update_benchmarks_md(key, title, body)

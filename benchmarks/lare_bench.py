@@ -21,15 +21,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_utils import results_table, update_benchmarks_md  # noqa: E402
+from bench_utils import publish, results_table, run_variants  # noqa: E402
 
-from langreward.experiments import build_report, run_sweep, validate_config  # noqa: E402
-from langreward.experiments.report_data import (  # noqa: E402
-    Group,
-    find_run_dirs,
-    group_runs,
-    read_run,
-)
+from langreward.experiments import validate_config  # noqa: E402
+from langreward.experiments.report_data import Group, find_run_dirs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 PRESETS: dict[str, dict[str, Any]] = {
@@ -96,21 +91,10 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
 
-    sweep_dirs = []
-    for variant in args.variants:
-        print(f"== {args.preset}: {variant} ({args.seeds} seeds)", flush=True)
-        result = run_sweep(
-            variant_config(args.preset, variant, args.llm),
-            seeds=args.seeds,
-            workers=args.workers,
-            out_dir=args.out / args.preset / variant,
-        )
-        failed = [r for r in result.runs if r.status == "failed"]
-        for run in failed:
-            print(f"   failed: {run.label}: {run.error}", flush=True)
-        sweep_dirs.append(result.sweep_dir)
-    records = [read_run(d) for d in find_run_dirs(sweep_dirs)]
-    groups = next(iter(group_runs(records).values()), [])
+    configs = {v: variant_config(args.preset, v, args.llm) for v in args.variants}
+    sweep_dirs, groups = run_variants(
+        configs, args.seeds, args.workers, args.out / args.preset, args.preset
+    )
     preset = PRESETS[args.preset]
     header = (
         f"Episodic {preset['env']['id']} (the return is paid at the end of each episode), SB3 "
@@ -142,13 +126,7 @@ def main() -> None:
             + "; ".join(steps)
             + "."
         )
-    report_dir = ROOT.parent / "docs" / "benchmarks" / f"lare_{args.preset}"
-    report = build_report(sweep_dirs, report_dir / "report.md", fmt="md")
-    link = report.relative_to(ROOT.parent / "docs")
-    body += f"\n\nLearning curves and the full tables: [{link}]({link})."
-    print(body)
-    if not args.no_docs:
-        update_benchmarks_md(f"lare_{args.preset}", f"LaRe: {args.preset}", body)
+    publish(f"lare_{args.preset}", f"LaRe: {args.preset}", body, sweep_dirs, not args.no_docs)
 
 
 if __name__ == "__main__":

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_utils import pct, results_table, update_benchmarks_md  # noqa: E402
+from bench_utils import pct, publish, results_table, run_variants  # noqa: E402
 
-from langreward.experiments import build_report, run_sweep, validate_config  # noqa: E402
-from langreward.experiments.report_data import Group, find_run_dirs, group_runs, read_run  # noqa: E402
+from langreward.experiments import validate_config  # noqa: E402
+from langreward.experiments.report_data import Group  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 PRESETS: dict[str, dict[str, Any]] = {
@@ -118,16 +118,10 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
 
-    sweep_dirs = []
-    for variant in args.variants:
-        config = variant_config(args.preset, variant, args.llm)
-        print(f"== {args.preset}: {variant} ({args.seeds} seeds)", flush=True)
-        result = run_sweep(
-            config, seeds=args.seeds, workers=args.workers, out_dir=args.out / args.preset / variant
-        )
-        sweep_dirs.append(result.sweep_dir)
-    records = [read_run(d) for d in find_run_dirs(sweep_dirs)]
-    groups = next(iter(group_runs(records).values()), [])
+    configs = {v: variant_config(args.preset, v, args.llm) for v in args.variants}
+    sweep_dirs, groups = run_variants(
+        configs, args.seeds, args.workers, args.out / args.preset, args.preset
+    )
     spec = PRESETS[args.preset]
     lmgt = spec["lmgt"]
     header = (
@@ -143,12 +137,7 @@ def main() -> None:
         f"--seeds {args.seeds} --workers {args.workers}`."
     )
     body = header + "\n\n" + table(groups, args.variants)
-    report_dir = ROOT.parent / "docs" / "benchmarks" / f"lmgt_{args.preset}"
-    report = build_report(sweep_dirs, report_dir / "report.md", fmt="md")
-    body += f"\n\nLearning curves and the full tables: [{report.relative_to(ROOT.parent / 'docs')}]({report.relative_to(ROOT.parent / 'docs')})."
-    print(body)
-    if not args.no_docs:
-        update_benchmarks_md(f"lmgt_{args.preset}", f"LMGT: {args.preset}", body)
+    publish(f"lmgt_{args.preset}", f"LMGT: {args.preset}", body, sweep_dirs, not args.no_docs)
 
 
 if __name__ == "__main__":
