@@ -24,10 +24,6 @@ TINY: dict[str, Any] = {
 }
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "ray: runs a single-machine Ray (skipped without ray)")
-
-
 def _tiny_config(**changes: Any) -> ExperimentConfig:
     return validate_config({**TINY, **changes}, "tiny")
 
