@@ -258,10 +258,13 @@ def _run_job(job: _Job) -> dict[str, Any]:
     from langreward.experiments.runner import run_experiment
 
     try:
-        if job.single_thread:
+        if job.single_thread:  # parallel runs: one core each, no oversubscription
+            import os
+
             import torch
 
             torch.set_num_threads(1)
+            os.environ["LANGREWARD_LLM_THREADS"] = "1"
         result = run_experiment(
             ExperimentConfig.model_validate(job.config),
             job.run_dir,

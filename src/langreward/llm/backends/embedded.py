@@ -19,6 +19,14 @@ from langreward.llm.types import Completion, CompletionRequest
 
 
 def _threads() -> int:
+    """``$LANGREWARD_LLM_THREADS``, else every core (at most 8).
+
+    Parallel runs (sweeps) set it to 1: llama.cpp's threads spin while they wait, so several
+    processes with all-core thread pools on the same cores slow each other down several times.
+    """
+    configured = os.environ.get("LANGREWARD_LLM_THREADS")
+    if configured:
+        return max(1, int(configured))
     return max(1, min(os.cpu_count() or 1, 8))
 
 
@@ -83,9 +91,7 @@ class EmbeddedBackend(Backend):
         try:
             import xllamacpp
         except ImportError as exc:  # pragma: no cover - a core dependency
-            raise ModelNotAvailableError(
-                "xllamacpp is not installed: pip install xllamacpp"
-            ) from exc
+            raise ModelNotAvailableError("xllamacpp is not installed: pip install xllamacpp") from exc
         path = Path(model_path).expanduser()
         if not path.is_file():
             raise ModelNotAvailableError(f"GGUF model not found: {path}")
