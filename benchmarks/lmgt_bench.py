@@ -118,6 +118,8 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
 
+    # The benchmark's own LLM cache: cold for `llm` on a fresh benchmark, warm for `llm-warm`.
+    os.environ["LANGREWARD_CACHE_DIR"] = str(args.out / args.preset / "llm-cache")
     configs = {v: variant_config(args.preset, v, args.llm) for v in args.variants}
     sweep_dirs, groups = run_variants(
         configs, args.seeds, args.workers, args.out / args.preset, args.preset
