@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from langreward.experiments import build_report, run_sweep
-from langreward.experiments.report_data import Group, find_run_dirs, group_runs, read_run
+from langreward.experiments.report_data import Group, find_run_dirs, read_run
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 HEADER = """# Benchmarks
@@ -45,22 +45,15 @@ def spread_cell(spread: Any, digits: int = 0) -> str:
     return f"{f.format(spread.median)} [{f.format(spread.low)}–{f.format(spread.high)}]"
 
 
-def variant_of(group: Group, variants: Sequence[str]) -> str:
-    """The variant from a config name ``bench-<preset>-<variant>``."""
-    name = str(group.runs[0].config["name"])
-    return next((v for v in variants if name.endswith(f"-{v}")), name)
-
-
 def results_table(
     groups: list[Group],
     order: Sequence[str],
-    variants: Sequence[str],
     *,
     baseline: str,
     extra: dict[str, Callable[[Group], str]] | None = None,
 ) -> str:
     """Markdown table: steps to threshold, AUC, final return, LLM cost, wall × baseline."""
-    by_variant = {variant_of(g, variants): g for g in groups if g.runs}
+    by_variant = {g.label: g for g in groups}
     reference = by_variant.get(baseline)
     base_wall = reference.spread("wall_time_s").median if reference else None
     extra = extra or {}
@@ -112,8 +105,12 @@ def run_variants(
             if run.status == "failed":
                 print(f"   failed: {run.label}: {run.error}", flush=True)
         sweep_dirs.append(result.sweep_dir)
-    records = [read_run(d) for d in find_run_dirs(sweep_dirs)]
-    return sweep_dirs, next(iter(group_runs(records).values()), [])
+    groups = []
+    for variant, sweep_dir in zip(configs, sweep_dirs, strict=True):
+        runs = [r for r in map(read_run, find_run_dirs([sweep_dir])) if r.finished]
+        if runs:  # one group per variant, even when two variants share a config (llm-warm)
+            groups.append(Group(runs[0].env, runs[0].method, {}, variant, runs, variant))
+    return sweep_dirs, groups
 
 
 def publish(key: str, title: str, body: str, sweep_dirs: list[Path], docs: bool) -> None:

@@ -109,9 +109,7 @@ def main() -> None:
     body = (
         header
         + "\n\n"
-        + results_table(
-            groups, args.variants, VARIANTS, baseline="dense", extra={"encoder": encoder_origin}
-        )
+        + results_table(groups, args.variants, baseline="dense", extra={"encoder": encoder_origin})
     )
     generation = find_run_dirs([args.out / args.preset / "lare-llm"])
     logs = [d / "encoder.json" for d in generation if (d / "encoder.json").is_file()]

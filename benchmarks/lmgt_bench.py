@@ -102,9 +102,7 @@ def table(groups: list[Group], order: list[str]) -> str:
         values = [v for v in values if v is not None]
         return pct(sum(values) / len(values) if values else None)
 
-    return results_table(
-        groups, order, VARIANTS, baseline="baseline", extra={"judge agreement": agreement}
-    )
+    return results_table(groups, order, baseline="baseline", extra={"judge agreement": agreement})
 
 
 def main() -> None:
