@@ -216,8 +216,12 @@ def group_runs(records: Iterable[RunRecord]) -> dict[str, list[Group]]:
         for group in env_groups:
             counts[group.label] = counts.get(group.label, 0) + 1
         for group in env_groups:
-            if counts[group.label] > 1:
-                group.label += f" [{group.config_key[:6]}]"
+            if counts[group.label] > 1:  # same method and labels: tell them apart by name
+                twins = [g for g in env_groups if g.label == group.label]
+                names = [str(g.runs[0].config.get("name", "")) for g in twins]
+                name = str(group.runs[0].config.get("name", ""))
+                unique = len(set(names)) == len(names) and name
+                group.label += f" ({name})" if unique else f" [{group.config_key[:6]}]"
         env_groups.sort(key=lambda g: (g.method != "baseline", g.label))
     return dict(sorted(by_env.items()))
 
