@@ -80,6 +80,33 @@ def encoder_origin(group: Group) -> str:
     return f"{first.get('origin')}, {first.get('factors')} factors"
 
 
+def warm_encoder_cache(config: Any) -> None:
+    """Generate the encoder once here, with every core, so the parallel seeds hit the cache
+    instead of each generating it at once on one core."""
+    from langreward.lare.config import LaReSettings
+    from langreward.lare.encoder import EncoderGenerationError, generate_encoder, sample_transitions
+    from langreward.lare.forms import form_for
+    from langreward.llm import make_llm
+
+    settings = LaReSettings.model_validate(config.lare)
+    obs, actions = sample_transitions(config.env.id, config.env.kwargs, seed=config.seeds[0])
+    llm = make_llm(settings.encoder.llm or config.llm)
+    try:
+        result = generate_encoder(
+            llm,
+            form_for(config.env.id),
+            obs,
+            actions,
+            settings.encoder,
+            progress=lambda message: print(f"   {message}", flush=True),
+        )
+        print(f"   encoder: {result.chosen}", flush=True)
+    except EncoderGenerationError as exc:
+        print(f"   encoder generation failed: {exc}", flush=True)
+    finally:
+        llm.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset", choices=sorted(PRESETS))
@@ -92,6 +119,8 @@ def main() -> None:
     args = parser.parse_args()
 
     configs = {v: variant_config(args.preset, v, args.llm) for v in args.variants}
+    if "lare-llm" in configs:
+        warm_encoder_cache(configs["lare-llm"])
     sweep_dirs, groups = run_variants(
         configs, args.seeds, args.workers, args.out / args.preset, args.preset
     )
