@@ -194,11 +194,11 @@ def read_run(run_dir: Path) -> RunRecord:
 def group_runs(records: Iterable[RunRecord]) -> dict[str, list[Group]]:
     """Finished runs grouped by env, then by configuration (method + grid labels); the
     baseline first. Labels are unique within an env."""
-    groups: dict[tuple[str, str, str], Group] = {}
+    groups: dict[tuple[str, str, str, str], Group] = {}
     for record in records:
         if not record.finished:
             continue
-        key = (record.env, record.method, record.config_key)
+        key = (record.env, record.method, str(record.config.get("name", "")), record.config_key)
         if key not in groups:
             groups[key] = Group(record.env, record.method, record.labels, record.config_key)
         groups[key].runs.append(record)
