@@ -134,7 +134,9 @@ def main() -> None:
         f"LLM judge: `{args.llm}`; llm-warm reruns it on the warm cache. noisyP: the reference "
         f"right with probability P. {os.cpu_count()} cores, {args.workers} runs at once, "
         f"{date.today().isoformat()}. Command: `python benchmarks/lmgt_bench.py {args.preset} "
-        f"--seeds {args.seeds} --workers {args.workers}`."
+        f"--seeds {args.seeds} --workers {args.workers}"
+        + ("" if args.variants == VARIANTS else f" --variants {' '.join(args.variants)}")
+        + "`."
     )
     body = header + "\n\n" + table(groups, args.variants)
     publish(f"lmgt_{args.preset}", f"LMGT: {args.preset}", body, sweep_dirs, not args.no_docs)
