@@ -91,7 +91,9 @@ class EmbeddedBackend(Backend):
         try:
             import xllamacpp
         except ImportError as exc:  # pragma: no cover - a core dependency
-            raise ModelNotAvailableError("xllamacpp is not installed: pip install xllamacpp") from exc
+            raise ModelNotAvailableError(
+                "xllamacpp is not installed: pip install xllamacpp"
+            ) from exc
         path = Path(model_path).expanduser()
         if not path.is_file():
             raise ModelNotAvailableError(f"GGUF model not found: {path}")
