@@ -17,6 +17,7 @@ demo: setup
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
 ## Set everything up, then run lint, the layering contract and every test.
