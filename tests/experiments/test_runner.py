@@ -28,8 +28,10 @@ from langreward.rl.training import RunContext, TrainingSetup
 
 SLOW_RUN = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     from langreward.experiments import load_config, run_experiment
+    # a shell's background job starts with SIGINT ignored; the test needs Python's Ctrl-C
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # the progress callback slows training down so the test can stop it mid-run
     run_experiment(load_config(sys.argv[1]), sys.argv[2], progress=lambda p: time.sleep(0.02))
     """
@@ -157,7 +159,7 @@ def test_resume_after_kill_keeps_earlier_metrics_and_ends_at_the_budget(tmp_path
 @pytest.mark.skipif(os.name != "posix", reason="uses POSIX signals")
 def test_ctrl_c_saves_a_checkpoint_then_resume_finishes(tmp_path, tiny_config):
     # a long budget, so that the interrupt lands mid-training even on a loaded machine
-    config = tiny_config(total_timesteps=6144, checkpoint_every=1024, seeds=[4])
+    config = tiny_config(total_timesteps=4096, checkpoint_every=1024, seeds=[4])
     proc, run_dir = start_slow_run(tmp_path, config.to_yaml())
     first = wait_for_checkpoint(proc, run_dir)
     time.sleep(0.3)
@@ -171,7 +173,7 @@ def test_ctrl_c_saves_a_checkpoint_then_resume_finishes(tmp_path, tiny_config):
     assert state["timesteps"] == summary["timesteps_done"] > first["timesteps"]
 
     result = resume_run(run_dir)
-    assert result.status == "finished" and result.summary["timesteps_done"] == 6144
+    assert result.status == "finished" and result.summary["timesteps_done"] == 4096
 
 
 def test_resume_refuses_a_different_config(tiny_runs, tiny_config, tmp_path):
