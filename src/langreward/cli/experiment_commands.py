@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
@@ -29,6 +30,15 @@ from langreward.llm import LLMError
 
 console = Console()
 SET_OPTION = typer.Option(None, "--set", help="override a config value: key.sub=value (repeatable)")
+
+
+def _checkpoint_on_sigterm() -> None:
+    """Treat SIGTERM (a scheduler stopping the job) like Ctrl-C: checkpoint, then stop."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -69,6 +79,7 @@ def run(
     seed: int = typer.Option(None, help="run this seed only (default: every seed, in turn)"),
 ) -> None:
     """Train a config (every seed in turn), or resume an interrupted run with --resume."""
+    _checkpoint_on_sigterm()
     progress = _run_progress()
     task = progress.add_task("train", total=None, info="")
 
