@@ -31,7 +31,11 @@ class DecoderSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hidden: list[int] = Field(default_factory=lambda: [64, 64])
+    hidden: list[int] | None = Field(
+        None,
+        description="hidden layer sizes; default: [] (linear) over LLM factors, [64, 64] over "
+        "raw (obs, action)",
+    )
     lr: float = Field(1e-3, gt=0)
     loss: Literal["rd", "rrd"] = Field("rrd", description="rd, or rrd (RRD-unbiased)")
     subset_size: int = Field(64, ge=2, description="K steps per episode for rrd")

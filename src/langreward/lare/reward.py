@@ -32,10 +32,18 @@ class ProxyReward:
         features: maps a batch of (obs, env actions) to ``(batch, k)`` features.
         settings: decoder settings.
         seed: decoder initialisation and subset sampling.
+        default_hidden: hidden sizes when ``settings.hidden`` is unset.
     """
 
-    def __init__(self, features: FeatureFn, settings: DecoderSettings, seed: int = 0) -> None:
+    def __init__(
+        self,
+        features: FeatureFn,
+        settings: DecoderSettings,
+        seed: int = 0,
+        default_hidden: tuple[int, ...] = (64, 64),
+    ) -> None:
         self.features = features
+        self.default_hidden = default_hidden
         self.settings = settings
         self.seed = seed
         self.decomposer: ReturnDecomposer | None = None
@@ -60,7 +68,9 @@ class ProxyReward:
             loss=self.settings.loss,
             subset_size=self.settings.subset_size,
             lr=self.settings.lr,
-            hidden=self.settings.hidden,
+            hidden=self.settings.hidden
+            if self.settings.hidden is not None
+            else self.default_hidden,
             reward_scale=scale,
             seed=self.seed,
         )
