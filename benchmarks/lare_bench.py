@@ -37,6 +37,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         "eval": {"every": 5_000, "episodes": 5},
         "threshold": -300,
     },
+    "pendulum_sac_30k": {
+        "env": {"id": "Pendulum-v1", "kwargs": {}},
+        "algo": "sac",
+        "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
+        "n_envs": 1,
+        "total_timesteps": 30_000,
+        "eval": {"every": 10_000, "episodes": 5},
+        "threshold": -300,
+    },
     "hopper_sac": {
         "env": {"id": "Hopper-v5", "kwargs": {}},
         "algo": "sac",
