@@ -131,8 +131,13 @@ def main() -> None:
         f"episodes), {spec['note']}. LMGT: scale {lmgt['scale']}"
         f"{', linear to ' + str(lmgt.get('scale_end', 0)) if lmgt.get('scale_schedule') == 'linear' else ' (constant)'}"
         f", budget {lmgt.get('budget', {'kind': 'all'})}, key bins {lmgt['key']['bins']}. "
-        f"LLM judge: `{args.llm}`; llm-warm reruns it on the warm cache. noisyP: the reference "
-        f"right with probability P. {os.cpu_count()} cores, {args.workers} runs at once, "
+        + (
+            f"LLM judge: `{args.llm}`; llm-warm reruns it on the warm cache. "
+            if "llm" in args.variants
+            else "No LLM-judge variant in this run. "
+        )
+        + f"noisyP: the reference right with probability P. {os.cpu_count()} cores, "
+        f"{args.workers} runs at once, "
         f"{date.today().isoformat()}. Command: `python benchmarks/lmgt_bench.py {args.preset} "
         f"--seeds {args.seeds} --workers {args.workers}"
         + ("" if args.variants == VARIANTS else f" --variants {' '.join(args.variants)}")
