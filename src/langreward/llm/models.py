@@ -81,14 +81,6 @@ def find_part(dist: str, version: str, relpath: str) -> Path:
     return path
 
 
-def _sha256(path: Path, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ensure_embedded_model(
     name: str = DEFAULT_EMBEDDED,
     *,
@@ -141,7 +133,3 @@ def ensure_embedded_model(
         tmp.unlink(missing_ok=True)
     return target
 
-
-def verify_file(path: Path, sha256: str) -> bool:
-    """True when the file's SHA-256 equals ``sha256``."""
-    return _sha256(path) == sha256
