@@ -132,4 +132,3 @@ def ensure_embedded_model(
     finally:
         tmp.unlink(missing_ok=True)
     return target
-
