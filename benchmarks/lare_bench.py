@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_utils import publish, results_table, run_variants  # noqa: E402
 
@@ -33,17 +35,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "algo": "sac",
         "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
         "n_envs": 1,
-        "total_timesteps": 10_000,
+        "total_timesteps": 15_000,
         "eval": {"every": 5_000, "episodes": 5},
-        "threshold": -300,
-    },
-    "pendulum_sac_30k": {
-        "env": {"id": "Pendulum-v1", "kwargs": {}},
-        "algo": "sac",
-        "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
-        "n_envs": 1,
-        "total_timesteps": 30_000,
-        "eval": {"every": 10_000, "episodes": 5},
         "threshold": -300,
     },
     "hopper_sac": {
@@ -87,6 +80,13 @@ def encoder_origin(group: Group) -> str:
         return "—"
     first = encoders[0]
     return f"{first.get('origin')}, {first.get('factors')} factors"
+
+
+def proxy_correlation(group: Group) -> str:
+    """Median over seeds of the final correlation of the learner's rewards with the dense ones."""
+    values = [(s.get("method_summary") or {}).get("proxy_corr") for s in group.summaries]
+    values = [v for v in values if v is not None and v == v]
+    return f"{float(np.median(values)):+.2f}" if values else "—"
 
 
 def warm_encoder_cache(config: Any) -> None:
@@ -140,6 +140,10 @@ def main() -> None:
         f"{preset['threshold']} on the mean original (dense) return of the last 20 episodes. "
         f"lare-llm: encoder written by `{args.llm}`; lare-reference: a hand-written encoder "
         f"(not an LLM's); dense: the per-step reward, a reference the others do not see. "
+        f"Decoder: MLP 64x64, RRD-unbiased loss (K=64; rd: the RD loss), 10 Adam steps every 200 "
+        f"env steps; "
+        f"proxy corr: correlation of the rewards the learner sees with the hidden dense ones "
+        f"over the last 20 episodes, at the end of training (median over seeds). "
         f"{os.cpu_count()} cores, {args.workers} runs at once, {date.today().isoformat()}. "
         f"Command: `python benchmarks/lare_bench.py {args.preset} --seeds {args.seeds} "
         f"--workers {args.workers}`."
@@ -147,7 +151,12 @@ def main() -> None:
     body = (
         header
         + "\n\n"
-        + results_table(groups, args.variants, baseline="dense", extra={"encoder": encoder_origin})
+        + results_table(
+            groups,
+            args.variants,
+            baseline="dense",
+            extra={"proxy corr": proxy_correlation, "encoder": encoder_origin},
+        )
     )
     generation = find_run_dirs([args.out / args.preset / "lare-llm"])
     logs = [d / "encoder.json" for d in generation if (d / "encoder.json").is_file()]

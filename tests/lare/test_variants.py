@@ -51,6 +51,7 @@ def test_variant_trains_and_relabels(tmp_path, variant, algo):
     assert summary["variant"] == variant
     if variant != "ircr":
         assert summary["decoder_updates"] > 0 and np.isfinite(summary["decoder_loss"])
+    assert -1.0 <= summary["proxy_corr"] <= 1.0  # measured against the hidden dense reward
 
 
 def test_dense_reference_uses_env_reward(tmp_path):
@@ -69,3 +70,35 @@ def test_on_policy_algorithm_is_a_clear_error(tmp_path):
 def test_bad_settings_name_the_field(tmp_path):
     with pytest.raises(ValueError, match=r"lare\.decoder\.loss"):
         build_setup({"variant": "rd", "decoder": {"loss": "mse"}}, _context(tmp_path))
+
+
+def test_proxy_correlation_measures_fidelity_to_hidden_rewards():
+    from langreward.lare.reward import proxy_correlation
+    from langreward.rl.relabel import StoredEpisode, ircr_relabel
+
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(3, 10))
+    episodes = [StoredEpisode(np.c_[d], np.zeros((10, 1)), float(d.sum()), d) for d in dense]
+
+    def perfect(obs, actions, uniform):
+        return obs[:, 0]
+
+    def negated(obs, actions, uniform):
+        return -2 * obs[:, 0]
+
+    assert proxy_correlation(perfect, episodes) == pytest.approx(1.0)
+    assert proxy_correlation(negated, episodes) == pytest.approx(-1.0)
+    assert -1.0 < proxy_correlation(ircr_relabel, episodes) < 1.0
+    assert np.isnan(proxy_correlation(lambda o, a, u: np.zeros(len(o)), episodes))
+    no_dense = [StoredEpisode(e.observations, e.actions, e.episodic_return) for e in episodes]
+    assert np.isnan(proxy_correlation(perfect, no_dense))
+
+
+def test_decoder_solver_choice():
+    from langreward.lare.config import DecoderSettings
+
+    assert DecoderSettings(hidden=[]).exact
+    assert not DecoderSettings().exact
+    assert not DecoderSettings(hidden=[], solver="adam").exact
+    with pytest.raises(ValueError, match="exact needs a linear decoder"):
+        DecoderSettings(solver="exact")

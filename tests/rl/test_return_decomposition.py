@@ -3,11 +3,17 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 from stable_baselines3 import SAC
 
 from langreward.rl.episodic import EpisodicRewardWrapper
 from langreward.rl.relabel import RelabelingReplayBuffer, ircr_relabel
-from langreward.rl.return_decomposition import Episode, ReturnDecomposer
+from langreward.rl.return_decomposition import (
+    Episode,
+    LinearReturnDecomposer,
+    ReturnDecomposer,
+    RewardDecoder,
+)
 
 
 def synthetic_episodes(count: int, rng: np.random.Generator, length: int = 20):
@@ -35,15 +41,42 @@ def test_decoder_learns_known_decomposition(loss):
     assert np.mean(np.abs(predicted - truth)) < 0.35
 
 
-def test_rrd_unbiased_matches_rd_in_expectation():
-    import torch
+def test_linear_decomposer_recovers_known_decomposition_exactly():
+    rng = np.random.default_rng(0)
+    episodes = [
+        Episode(features, float((2 * features[:, 0] - features[:, 1] + 0.5).sum()))
+        for features in (rng.normal(size=(int(rng.integers(5, 30)), 3)) for _ in range(40))
+    ]
+    decomposer = LinearReturnDecomposer(3, ridge=0.0)
+    assert decomposer.train_step(episodes) < 1e-12
+    np.testing.assert_allclose(decomposer.weights, [2.0, -1.0, 0.0], atol=1e-8)
+    assert decomposer.bias == pytest.approx(0.5)
+    np.testing.assert_allclose(decomposer.predict(np.array([[1.0, 1.0, 9.0]])), [1.5], atol=1e-6)
 
+
+def test_linear_decomposer_ridge_keeps_few_episodes_stable():
+    rng = np.random.default_rng(1)
+    episodes = synthetic_episodes(2, rng)  # fewer episodes than unknowns
+    decomposer = LinearReturnDecomposer(3, ridge=0.1)
+    decomposer.train_step(episodes)
+    assert np.all(np.isfinite(decomposer.weights)) and np.abs(decomposer.weights).max() < 5
+
+
+def test_decoder_starts_at_zero_reward():
+    # random initial outputs, multiplied by the return scale, would swamp the learner early
+    decoder = RewardDecoder(4, hidden=(16,))
+    with torch.no_grad():
+        assert float(decoder(torch.randn(10, 4)).abs().max()) == 0.0
+
+
+def test_rrd_unbiased_matches_rd_in_expectation():
     from langreward.rl.return_decomposition import rd_loss, rrd_unbiased_loss
 
     rng = np.random.default_rng(1)
     episodes = synthetic_episodes(4, rng, length=30)
     decomposer = ReturnDecomposer(3, seed=3)
-    with torch.no_grad():
+    with torch.no_grad():  # a non-zero output layer, so the variance term matters
+        decomposer.decoder.net[-1].weight.normal_()
         exact = float(rd_loss(decomposer.decoder, episodes))
     with torch.no_grad():
         estimates = [
@@ -92,6 +125,9 @@ def test_relabeling_buffer_with_sac_keeps_episodes_and_relabels():
     assert len(buffer.episodes) == 3
     episode = buffer.episodes[0]
     assert episode.observations.shape == (50, 3) and episode.actions.shape == (50, 1)
+    # the withheld per-step rewards are kept for diagnostics, and sum to the return
+    assert episode.dense_rewards is not None and episode.dense_rewards.shape == (50,)
+    assert episode.dense_rewards.sum() == pytest.approx(episode.episodic_return)
     # the episodic env pays the whole return on the last step, so the sum is the return
     uniform = buffer.uniform_by_episode[int(buffer.episode_ids[0, 0])]
     assert uniform == pytest.approx(episode.episodic_return / 50)

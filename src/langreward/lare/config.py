@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class EncoderSettings(BaseModel):
@@ -31,19 +31,35 @@ class DecoderSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hidden: list[int] | None = Field(
-        None,
-        description="hidden layer sizes; default: [] (linear) over LLM factors, [64, 64] over "
-        "raw (obs, action)",
+    hidden: list[int] = Field(
+        [64, 64], description="hidden layer sizes of the MLP decoder; [] is a linear decoder"
     )
-    lr: float = Field(1e-3, gt=0)
-    loss: Literal["rd", "rrd"] = Field("rrd", description="rd, or rrd (RRD-unbiased)")
+    solver: Literal["auto", "exact", "adam"] = Field(
+        "auto",
+        description="exact: a linear decoder fitted in closed form to the RD objective over all "
+        "stored episodes at each update; adam: gradient steps on `loss`; auto: exact when the "
+        "decoder is linear, else adam",
+    )
+    ridge: float = Field(0.1, ge=0.0, description="weight penalty of the exact solver")
+    lr: float = Field(1e-3, gt=0, description="Adam learning rate")
+    loss: Literal["rd", "rrd"] = Field("rrd", description="rd, or rrd (RRD-unbiased) for adam")
     subset_size: int = Field(64, ge=2, description="K steps per episode for rrd")
-    batch_episodes: int = Field(16, ge=1)
+    batch_episodes: int = Field(16, ge=1, description="episodes per Adam step")
     train_every: int = Field(250, ge=1, description="env steps between decoder updates")
-    gradient_steps: int = Field(10, ge=1)
+    gradient_steps: int = Field(10, ge=1, description="Adam steps per update")
     warmup_episodes: int = Field(2, ge=1, description="finished episodes before the first update")
     reward_scale: float = Field(0.0, ge=0.0, description="0: the first episodes' mean |return|")
+
+    @model_validator(mode="after")
+    def _exact_needs_linear(self) -> DecoderSettings:
+        if self.solver == "exact" and self.hidden:
+            raise ValueError("solver: exact needs a linear decoder (hidden: [])")
+        return self
+
+    @property
+    def exact(self) -> bool:
+        """Whether the decoder is fitted in closed form rather than by Adam."""
+        return self.solver == "exact" or (self.solver == "auto" and not self.hidden)
 
 
 class LaReSettings(BaseModel):

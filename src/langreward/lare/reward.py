@@ -1,21 +1,27 @@
 """Proxy rewards from a learned decoder, relabelled when the replay buffer samples.
 
 ``ProxyReward`` turns (obs, action) into features (LLM latent factors for LaRe, the raw pair for
-RD/RRD), and a :class:`~langreward.rl.return_decomposition.ReturnDecomposer` turns features into
+RD/RRD), and a decoder from :mod:`langreward.rl.return_decomposition` turns features into
 per-step rewards. ``DecoderTrainingCallback`` trains the decoder on the buffer's finished
-episodes while SB3's SAC/TD3 train unchanged.
+episodes while SB3's SAC/TD3 train unchanged, and measures how well the proxy rewards match the
+env's hidden per-step rewards where the env still reports them (``info["dense_reward"]``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from langreward.lare.config import DecoderSettings
-from langreward.rl.relabel import RelabelingReplayBuffer, ircr_relabel
-from langreward.rl.return_decomposition import Episode, ReturnDecomposer
+from langreward.rl.relabel import Relabel, RelabelingReplayBuffer, StoredEpisode, ircr_relabel
+from langreward.rl.return_decomposition import (
+    Decomposer,
+    Episode,
+    LinearReturnDecomposer,
+    ReturnDecomposer,
+)
 
 FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -32,21 +38,14 @@ class ProxyReward:
         features: maps a batch of (obs, env actions) to ``(batch, k)`` features.
         settings: decoder settings.
         seed: decoder initialisation and subset sampling.
-        default_hidden: hidden sizes when ``settings.hidden`` is unset.
     """
 
-    def __init__(
-        self,
-        features: FeatureFn,
-        settings: DecoderSettings,
-        seed: int = 0,
-        default_hidden: tuple[int, ...] = (64, 64),
-    ) -> None:
+    def __init__(self, features: FeatureFn, settings: DecoderSettings, seed: int = 0) -> None:
         self.features = features
-        self.default_hidden = default_hidden
+        self.exact = settings.exact
         self.settings = settings
         self.seed = seed
-        self.decomposer: ReturnDecomposer | None = None
+        self.decomposer: Decomposer | None = None
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
         self.updates = 0
@@ -63,14 +62,17 @@ class ProxyReward:
         scale = self.settings.reward_scale or max(
             1.0, float(np.mean([abs(e.episodic_return) for e in episodes]))
         )
+        if self.exact:
+            self.decomposer = LinearReturnDecomposer(
+                stacked.shape[1], ridge=self.settings.ridge, reward_scale=scale
+            )
+            return
         self.decomposer = ReturnDecomposer(
             stacked.shape[1],
             loss=self.settings.loss,
             subset_size=self.settings.subset_size,
             lr=self.settings.lr,
-            hidden=self.settings.hidden
-            if self.settings.hidden is not None
-            else self.default_hidden,
+            hidden=self.settings.hidden,
             reward_scale=scale,
             seed=self.seed,
         )
@@ -90,12 +92,46 @@ class ProxyReward:
         return self.decomposer.predict(self._standardise(self.features(obs, actions)))
 
 
+def proxy_correlation(relabel: Relabel, episodes: Sequence[StoredEpisode]) -> float:
+    """Pearson correlation of the relabelled rewards with the env's hidden per-step rewards.
+
+    Over the given episodes that carry ``dense_rewards``; NaN when there are none, or when
+    either side is constant (e.g. a decoder not trained yet).
+    """
+    known = [e for e in episodes if e.dense_rewards is not None]
+    if not known:
+        return float("nan")
+    proxy = np.concatenate(
+        [
+            np.asarray(
+                relabel(
+                    e.observations,
+                    e.actions,
+                    np.full(len(e.observations), e.episodic_return / len(e.observations)),
+                ),
+                dtype=np.float64,
+            ).reshape(-1)
+            for e in known
+        ]
+    )
+    truth = np.concatenate([e.dense_rewards for e in known if e.dense_rewards is not None])
+    if proxy.std() < 1e-12 or truth.std() < 1e-12:
+        return float("nan")
+    return float(np.corrcoef(proxy, truth)[0, 1])
+
+
 class DecoderTrainingCallback(BaseCallback):
     """Attach the relabel function to the replay buffer and train the decoder periodically.
 
-    Logs ``reward/decoder_loss``, ``reward/episodes`` and ``reward/proxy_mean`` to the SB3
-    logger; ``extra_metrics`` adds e.g. the encoder's contained failures.
+    Every ``train_every`` steps: one decoder update (an exact refit on all stored episodes, or
+    ``gradient_steps`` Adam steps on batches of them), then logs ``reward/decoder_loss``,
+    ``reward/episodes`` and ``reward/proxy_corr`` (the correlation of the learner's rewards with
+    the hidden dense ones over the last ``FIDELITY_EPISODES`` episodes, a diagnostic the
+    learner never sees) to the SB3 logger; ``extra_metrics`` adds e.g. the encoder's contained
+    failures. With ``proxy=None`` the learner gets IRCR's uniform redistribution.
     """
+
+    FIDELITY_EPISODES = 20
 
     def __init__(
         self,
@@ -111,6 +147,7 @@ class DecoderTrainingCallback(BaseCallback):
         self.extra_metrics = extra_metrics
         self.rng = np.random.default_rng(seed)
         self.last_loss = float("nan")
+        self.last_correlation = float("nan")
 
     @property
     def buffer(self) -> RelabelingReplayBuffer:
@@ -119,8 +156,12 @@ class DecoderTrainingCallback(BaseCallback):
             raise TypeError("LaRe needs replay_buffer_class=RelabelingReplayBuffer")
         return buffer
 
+    @property
+    def relabel(self) -> Relabel:
+        return self.proxy if self.proxy is not None else ircr_relabel
+
     def _on_training_start(self) -> None:
-        self.buffer.relabel = self.proxy if self.proxy is not None else ircr_relabel
+        self.buffer.relabel = self.relabel
 
     def _episodes(self, count: int) -> list[Episode]:
         stored = self.buffer.episodes
@@ -134,17 +175,27 @@ class DecoderTrainingCallback(BaseCallback):
             for i in picks
         ]
 
-    def _on_step(self) -> bool:
-        if self.proxy is None or self.num_timesteps % self.settings.train_every:
-            return True
-        if len(self.buffer.episodes) < self.settings.warmup_episodes:
-            return True
-        if self.proxy.decomposer is None:
-            self.proxy.fit_start(self._episodes(len(self.buffer.episodes)))
+    def _update_decoder(self, proxy: ProxyReward) -> None:
+        stored = len(self.buffer.episodes)
+        if proxy.decomposer is None:
+            proxy.fit_start(self._episodes(stored))
+        if proxy.exact:
+            self.last_loss = proxy.train(self._episodes(stored))
+            return
         for _ in range(self.settings.gradient_steps):
-            self.last_loss = self.proxy.train(self._episodes(self.settings.batch_episodes))
-        self.logger.record("reward/decoder_loss", self.last_loss)
-        self.logger.record("reward/episodes", len(self.buffer.episodes))
+            self.last_loss = proxy.train(self._episodes(self.settings.batch_episodes))
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps % self.settings.train_every or not self.buffer.episodes:
+            return True
+        episodes = self.buffer.episodes
+        if self.proxy is not None and len(episodes) >= self.settings.warmup_episodes:
+            self._update_decoder(self.proxy)
+            self.logger.record("reward/decoder_loss", self.last_loss)
+        recent = list(episodes)[-self.FIDELITY_EPISODES :]
+        self.last_correlation = proxy_correlation(self.relabel, recent)
+        self.logger.record("reward/proxy_corr", self.last_correlation)
+        self.logger.record("reward/episodes", len(episodes))
         if self.extra_metrics is not None:
             for key, value in self.extra_metrics().items():
                 self.logger.record(f"reward/{key}", value)

@@ -73,12 +73,7 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
         from langreward.lare.encoder import load_encoder
 
         encoder = load_encoder(settings, context)
-        # A linear decoder over the factors: with few episodes an MLP fits the episode sums
-        # with per-step rewards anti-correlated to the true ones (measured on Pendulum: -0.5
-        # vs +0.84 for the linear decoder); the factors already carry the non-linearity.
-        proxy = ProxyReward(
-            encoder.features, settings.decoder, seed=context.seed, default_hidden=()
-        )
+        proxy = ProxyReward(encoder.features, settings.decoder, seed=context.seed)
         extra_metrics = encoder.failure_metrics
         summary["encoder"] = encoder.summary()
     callback = DecoderTrainingCallback(
@@ -90,6 +85,10 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
         if proxy is not None:
             result["decoder_updates"] = proxy.updates
             result["decoder_loss"] = callback.last_loss
+            result["decoder"] = (
+                "linear, exact" if proxy.exact else f"mlp {settings.decoder.hidden}, adam"
+            )
+        result["proxy_corr"] = callback.last_correlation
         if extra_metrics is not None:
             result["encoder_failures"] = extra_metrics()
         return result

@@ -24,11 +24,17 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 @dataclass
 class StoredEpisode:
-    """One finished episode: env observations and actions of every step, and its return."""
+    """One finished episode: env observations and actions of every step, and its return.
+
+    ``dense_rewards`` holds the per-step rewards the env withheld, where it reports them in
+    ``info["dense_reward"]`` (see :class:`~langreward.rl.episodic.EpisodicRewardWrapper`):
+    never used for learning, only to measure how well proxy rewards match them.
+    """
 
     observations: np.ndarray
     actions: np.ndarray
     episodic_return: float
+    dense_rewards: np.ndarray | None = None
 
 
 Relabel = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -76,7 +82,9 @@ class RelabelingReplayBuffer(ReplayBuffer):
         self.uniform_by_episode: dict[int, float] = {}
         self._next_episode = n_envs
         self._current = np.arange(n_envs)
-        self._open: list[list[tuple[np.ndarray, np.ndarray, float]]] = [[] for _ in range(n_envs)]
+        self._open: list[list[tuple[np.ndarray, np.ndarray, float, float | None]]] = [
+            [] for _ in range(n_envs)
+        ]
 
     def env_actions(self, actions: np.ndarray) -> np.ndarray:
         """Undo SB3's [-1, 1] scaling of Box actions, giving the env's own action values."""
@@ -100,18 +108,28 @@ class RelabelingReplayBuffer(ReplayBuffer):
         env_action = self.env_actions(np.asarray(action).reshape(self.n_envs, -1))
         flat_obs = np.asarray(obs).reshape(self.n_envs, -1)
         for env in range(self.n_envs):
+            dense = infos[env].get("dense_reward")
             self._open[env].append(
-                (flat_obs[env].copy(), env_action[env].copy(), float(reward[env]))
+                (
+                    flat_obs[env].copy(),
+                    env_action[env].copy(),
+                    float(reward[env]),
+                    None if dense is None else float(dense),
+                )
             )
             if done[env]:
                 self._close_episode(env)
 
     def _close_episode(self, env: int) -> None:
         steps = self._open[env]
-        total = sum(r for _, _, r in steps)
+        total = sum(step[2] for step in steps)
+        dense = [step[3] for step in steps]
         self.episodes.append(
             StoredEpisode(
-                np.stack([o for o, _, _ in steps]), np.stack([a for _, a, _ in steps]), total
+                np.stack([step[0] for step in steps]),
+                np.stack([step[1] for step in steps]),
+                total,
+                None if None in dense else np.array(dense, dtype=np.float64),
             )
         )
         self.uniform_by_episode[int(self._current[env])] = total / len(steps)
