@@ -72,6 +72,56 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lmgt": {"scale": 0.5, "key": {"bins": [18, 14]}, "batch_size": 16},
         "note": "sparse reward (-1 per step until the flag): where a good judge should pay",
     },
+    "cartpole_dqn": {
+        "base": {
+            "env": {"id": "CartPole-v1", "kwargs": {}},
+            "algo": "dqn",
+            "algo_kwargs": {
+                "learning_rate": 2.3e-3,
+                "batch_size": 64,
+                "buffer_size": 100_000,
+                "learning_starts": 1000,
+                "gamma": 0.99,
+                "target_update_interval": 10,
+                "train_freq": 256,
+                "gradient_steps": 128,
+                "exploration_fraction": 0.16,
+                "exploration_final_eps": 0.04,
+                "policy_kwargs": {"net_arch": [256, 256]},
+            },
+            "n_envs": 1,
+            "total_timesteps": 50_000,
+            "eval": {"every": 25_000, "episodes": 10},
+            "threshold": 475,
+        },
+        "lmgt": {
+            "scale": 0.2,
+            "scale_schedule": "linear",
+            "scale_end": 0.0,
+            "budget": {"kind": "first_n", "steps": 20_000},
+            "key": {"bins": [1, 1, 6, 6]},
+            "batch_size": 16,
+        },
+        "note": "dense reward: shaping is not expected to pay",
+    },
+    "pendulum_sac": {
+        "base": {
+            "env": {"id": "Pendulum-v1", "kwargs": {}},
+            "algo": "sac",
+            "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
+            "n_envs": 1,
+            "total_timesteps": 15_000,
+            "eval": {"every": 5_000, "episodes": 5},
+            "threshold": -300,
+        },
+        "lmgt": {
+            "scale": 1.0,
+            "budget": {"kind": "first_n", "steps": 5_000},
+            "key": {"bins": [6, 6, 8], "action_bins": 4},
+            "batch_size": 16,
+        },
+        "note": "dense reward, continuous actions (the judge reads the torque in words)",
+    },
 }
 VARIANTS = ["baseline", "llm", "llm-warm", "oracle", "noisy0.9", "noisy0.7", "noisy0.5"]
 
@@ -84,7 +134,7 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
     else:
         lmgt = dict(spec["lmgt"])
         if variant.startswith("llm"):
-            lmgt["judge"] = "llm"
+            lmgt.update(judge="llm", background=True)
         elif variant == "oracle":
             lmgt["judge"] = "oracle"
         else:
@@ -102,7 +152,21 @@ def table(groups: list[Group], order: list[str]) -> str:
         values = [v for v in values if v is not None]
         return pct(sum(values) / len(values) if values else None)
 
-    return results_table(groups, order, baseline="baseline", extra={"judge agreement": agreement})
+    def judge_wait(group: Group) -> str:
+        """Time the training loop spent inside the judge (waiting included), over wall time."""
+        pairs = [
+            (((s.get("method_summary") or {}).get("judge") or {}).get("seconds"), s["wall_time_s"])
+            for s in group.summaries
+        ]
+        pairs = [(j, w) for j, w in pairs if j is not None and w]
+        return pct(sum(j for j, _ in pairs) / sum(w for _, w in pairs) if pairs else None)
+
+    return results_table(
+        groups,
+        order,
+        baseline="baseline",
+        extra={"judge agreement": agreement, "judge share of wall": judge_wait},
+    )
 
 
 def main() -> None:
@@ -136,6 +200,9 @@ def main() -> None:
             if "llm" in args.variants
             else "No LLM-judge variant in this run. "
         )
+        + "LLM share of wall: the LLM's busy time over wall time; with the LLM judge in a "
+        "background thread (`background: true`) training does not wait for it, and judge "
+        "share of wall is the time the training loop spent in the judge. "
         + f"noisyP: the reference right with probability P. {os.cpu_count()} cores, "
         f"{args.workers} runs at once, "
         f"{date.today().isoformat()}. Command: `python benchmarks/lmgt_bench.py {args.preset} "

@@ -89,15 +89,23 @@ def test_build_setup_oracle_trains_and_summarises(tmp_path: Path) -> None:
     setup.close()
 
 
-def test_build_setup_llm_judge_uses_context_llm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("background", [False, True])
+def test_build_setup_llm_judge_uses_context_llm(tmp_path: Path, background: bool) -> None:
     # the bare scripted backend answers "ok": every judgment is unparseable -> 0, counted
     setup = build_setup(
-        {"judge": "llm", "batch_size": 4, "budget": {"kind": "first_n", "steps": 8}},
+        {
+            "judge": "llm",
+            "batch_size": 4,
+            "budget": {"kind": "first_n", "steps": 8},
+            "background": background,
+        },
         _context(tmp_path),
     )
     setup.env.reset()
     for _ in range(6):
         setup.env.step([0, 1])
+    if background:  # wait for the worker thread's answers
+        setup.env.shifter.judge.close()
     summary = setup.summary()
     assert summary["judge"]["name"] == "llm" and summary["judge"]["pairs"] == 8
     assert summary["judge"]["unparseable"] == summary["judge"]["queries"] > 0

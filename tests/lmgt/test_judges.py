@@ -194,3 +194,20 @@ def test_deferred_judging_waits_for_a_full_packed_prompt(judge_llm: Callable[...
     assert second[0] == 1 and second[1] == 1  # answered in the same step the batch filled
     again = judge.judge_batch(states, [1, 1, 1])
     assert list(again) == [1, 1, 1] and judge.stats.llm_rounds == 1
+
+
+def test_background_judging_never_waits_for_the_llm(judge_llm: Callable[..., LLM]) -> None:
+    """With background=True a slow LLM answers in a worker thread; training steps go on."""
+    import time
+
+    judge = LLMJudge(judge_llm(delay=0.5), CartPoleDescriber(), batch_size=2, background=True)
+    states = [[0.0, 0.0, 0.02 * i, 0.0] for i in range(1, 3)]
+    start = time.perf_counter()
+    first = judge.judge_batch(states, [1, 0])  # fills a batch: sent to the worker
+    assert time.perf_counter() - start < 0.3  # did not wait for the 0.5 s call
+    assert list(first) == [0, 0] and judge.stats.pending == 2
+    assert list(judge.judge_batch(states, [1, 0])) == [0, 0]  # in flight: not asked again
+    assert judge.stats.queries == 2
+    judge.close()  # waits for the answers in flight
+    assert list(judge.judge_batch(states, [1, 0])) == [1, -1]
+    assert judge.stats.llm_rounds == 1 and judge.stats.queries == 2

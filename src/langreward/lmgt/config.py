@@ -93,6 +93,11 @@ class LMGTSettings(_Strict):
     defer: bool = Field(
         True, description="queue new pairs until batch_size are waiting (shift 0 meanwhile)"
     )
+    background: bool = Field(
+        False,
+        description="ask the LLM in a worker thread: training never waits for it, but runs "
+        "are no longer bit-for-bit reproducible",
+    )
     examples: list[tuple[str, Label]] = Field(
         default_factory=list, description="few-shot (item text, label); default: from reference"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,9 @@ class LLMJudge(BaseJudge):
     pair never reaches the LLM again; the LLM's own persistent cache sits behind that.
 
     New pairs are queued and asked about once ``batch_size`` distinct pairs are waiting
-    (``defer``); until then they get shift 0.
+    (``defer``); until then they get shift 0. With ``background``, the LLM is asked in a
+    worker thread and the training loop never waits for it: the answers apply from the first
+    step after they arrive.
 
     Replies that cannot be read count as ``unparseable``; choices less confident than
     ``min_confidence`` count as ``uncertain``; both give shift 0 (and are remembered). A
@@ -66,6 +69,10 @@ class LLMJudge(BaseJudge):
             ``batch_size`` distinct ones are waiting, then ask in one packed prompt. This keeps
             the LLM off most steps: without it every step with a new pair waits for an LLM
             call holding only that step's few pairs.
+        background: ask in a worker thread, one packed prompt at a time, while new pairs keep
+            queueing (and get 0, counted as ``pending``). The LLM is then off the hot path,
+            but which steps see an answer depends on timing, so runs are no longer
+            bit-for-bit reproducible. Call :meth:`close` at the end.
 
     Example:
         >>> from langreward.llm import make_llm
@@ -95,6 +102,7 @@ class LLMJudge(BaseJudge):
         max_tokens: int = 192,
         fallback_single: bool = True,
         defer: bool = True,
+        background: bool = False,
     ) -> None:
         strategy = strategy.replace("-", "_")
         if strategy not in STRATEGIES:
@@ -124,20 +132,30 @@ class LLMJudge(BaseJudge):
         self.defer = defer
         self.memory: dict[Hashable, int] = {}
         self.queue: dict[Hashable, str] = {}  # new pairs waiting for a packed prompt
+        self._worker = (
+            ThreadPoolExecutor(1, thread_name_prefix="lmgt-judge") if background else None
+        )
+        self._in_flight: list[tuple[list[Hashable], Future[list[int | None]]]] = []
+        self._asking: set[Hashable] = set()
 
     # -- Judge ----------------------------------------------------------------------------
     def _judge(
         self, obs: Sequence[Any], actions: Sequence[Any], infos: Sequence[Info]
     ) -> np.ndarray:
+        self._collect()
         key_fn = self.key or exact_key
         keys = [key_fn(o, a, info) for o, a, info in zip(obs, actions, infos, strict=True)]
         for i, key in enumerate(keys):
-            if key in self.memory or key in self.queue:
+            if key in self.memory or key in self.queue or key in self._asking:
                 self.stats.key_hits += 1
             else:
                 self.queue[key] = self.describer.describe(obs[i], actions[i], infos[i])
-        while len(self.queue) >= (self.batch_size if self.defer else 1):
-            self.flush(self.batch_size)
+        if self._worker is not None:
+            if not self._in_flight and len(self.queue) >= self.batch_size:
+                self._submit(self.batch_size)
+        else:
+            while len(self.queue) >= (self.batch_size if self.defer else 1):
+                self.flush(self.batch_size)
         shifts = np.zeros(len(obs), dtype=np.int8)
         for i, key in enumerate(keys):
             if key in self.memory:
@@ -148,14 +166,45 @@ class LLMJudge(BaseJudge):
 
     def flush(self, limit: int | None = None) -> None:
         """Ask the LLM about (up to ``limit``) queued pairs now, in packed prompts."""
+        keys, texts = self._dequeue(limit)
+        if keys:
+            self._remember(keys, self.ask(texts))
+
+    def _dequeue(self, limit: int | None) -> tuple[list[Hashable], list[str]]:
         keys = list(self.queue)[: limit or len(self.queue)]
-        if not keys:
-            return
-        texts = [self.queue.pop(key) for key in keys]
         self.stats.queries += len(keys)
-        for key, answer in zip(keys, self.ask(texts), strict=True):
+        return keys, [self.queue.pop(key) for key in keys]
+
+    def _submit(self, limit: int) -> None:
+        """Send one packed prompt to the worker thread (one at a time: the rest wait in the
+        queue, so the end of training waits for one call at most)."""
+        assert self._worker is not None
+        keys, texts = self._dequeue(limit)
+        self._asking.update(keys)
+        self._in_flight.append((keys, self._worker.submit(self.ask, texts)))
+
+    def _remember(self, keys: Sequence[Hashable], answers: Sequence[int | None]) -> None:
+        for key, answer in zip(keys, answers, strict=True):
+            self._asking.discard(key)
             if answer is not None:  # an LLM error: 0 for now, asked again next time
                 self.memory[key] = answer
+
+    def _collect(self, wait: bool = False) -> None:
+        """Take in the answers the worker thread has finished (all of them with ``wait``)."""
+        waiting = []
+        for keys, future in self._in_flight:
+            if wait or future.done():
+                self._remember(keys, future.result())
+            else:
+                waiting.append((keys, future))
+        self._in_flight = waiting
+
+    def close(self) -> None:
+        """Wait for the prompt in flight and stop the worker thread (``background``); pairs
+        still queued are left unasked."""
+        if self._worker is not None:
+            self._collect(wait=True)
+            self._worker.shutdown()
 
     # -- asking the LLM -------------------------------------------------------------------
     def ask(self, texts: Sequence[str]) -> list[int | None]:

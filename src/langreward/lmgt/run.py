@@ -114,6 +114,7 @@ def build_judge(
         min_confidence=settings.min_confidence,
         max_tokens=settings.max_tokens,
         defer=settings.defer,
+        background=settings.background,
     )
 
 
@@ -212,6 +213,8 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
     def close() -> None:
         if llm is None:
             return
+        if isinstance(judge, LLMJudge):
+            judge.close()
         if context.run_dir.is_dir():
             llm.export_transcript(context.run_dir / TRANSCRIPT_NAME)
         llm.close()
