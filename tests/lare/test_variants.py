@@ -102,3 +102,38 @@ def test_decoder_solver_choice():
     assert not DecoderSettings(hidden=[], solver="adam").exact
     with pytest.raises(ValueError, match="exact needs a linear decoder"):
         DecoderSettings(solver="exact")
+
+
+def test_resumed_replay_buffer_keeps_the_trained_decoder(tmp_path):
+    settings = {"variant": "rrd", "decoder": {"train_every": 100, "gradient_steps": 2}}
+
+    def model_for(setup):
+        return SAC(
+            "MlpPolicy",
+            setup.env,
+            learning_starts=100,
+            buffer_size=2000,
+            seed=0,
+            policy_kwargs={"net_arch": [16]},
+            **setup.model_kwargs,
+        )
+
+    first = build_setup(settings, _context(tmp_path))
+    model = model_for(first)
+    model.learn(300, callback=first.callbacks)
+    trained = model.replay_buffer.relabel
+    assert trained.updates > 0
+    model.save_replay_buffer(tmp_path / "buffer.pkl")
+
+    second = build_setup(settings, _context(tmp_path))
+    resumed = model_for(second)
+    resumed.load_replay_buffer(tmp_path / "buffer.pkl")
+    resumed.learn(1, callback=second.callbacks, reset_num_timesteps=False)
+    proxy = resumed.replay_buffer.relabel
+    assert proxy is second.callbacks[0].proxy and proxy.updates == trained.updates
+    episode = resumed.replay_buffer.episodes[0]
+    uniform = np.zeros(len(episode.observations))
+    np.testing.assert_allclose(
+        proxy(episode.observations, episode.actions, uniform),
+        trained(episode.observations, episode.actions, uniform),
+    )

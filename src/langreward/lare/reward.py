@@ -50,6 +50,11 @@ class ProxyReward:
         self.std: np.ndarray | None = None
         self.updates = 0
 
+    def adopt(self, saved: ProxyReward) -> None:
+        """Continue from ``saved``'s decoder (a resumed run's checkpointed replay buffer)."""
+        self.decomposer, self.mean, self.std = saved.decomposer, saved.mean, saved.std
+        self.updates = saved.updates
+
     def _standardise(self, features: np.ndarray) -> np.ndarray:
         assert self.mean is not None and self.std is not None
         return (features - self.mean) / self.std
@@ -161,6 +166,9 @@ class DecoderTrainingCallback(BaseCallback):
         return self.proxy if self.proxy is not None else ircr_relabel
 
     def _on_training_start(self) -> None:
+        saved = self.buffer.relabel  # a resumed run's buffer brings its trained decoder
+        if self.proxy is not None and isinstance(saved, ProxyReward) and saved.updates:
+            self.proxy.adopt(saved)
         self.buffer.relabel = self.relabel
 
     def _episodes(self, count: int) -> list[Episode]:
