@@ -25,24 +25,13 @@ from langreward.lmgt.llm_judge import LLMJudge
 from langreward.lmgt.reference import ReferencePolicy, reference_for
 from langreward.lmgt.reference_judge import NoisyReferenceJudge, ReferenceJudge
 from langreward.lmgt.wrappers import VecRewardShift
+from langreward.rl.envs import image_observations, register_env_family
 from langreward.rl.training import RunContext, TrainingSetup
-from langreward.text import Describer, describer_for, family_of
+from langreward.text import Describer, describer_for
 
 logger = logging.getLogger(__name__)
 TRANSCRIPT_NAME = "llm_transcript.jsonl"
 EnvWrapper = Callable[[gym.Env], gym.Env]
-
-
-def _register(env_id: str) -> None:
-    """Register MiniGrid/BabyAI envs (Gymnasium 1.x needs ``gym.register_envs``)."""
-    if family_of(env_id) == "MiniGrid":
-        try:
-            import minigrid
-        except ImportError as exc:
-            raise ImportError(
-                f"{env_id} needs the 'minigrid' package: pip install 'langreward[minigrid]'"
-            ) from exc
-        gym.register_envs(minigrid)
 
 
 def env_wrappers(
@@ -50,21 +39,18 @@ def env_wrappers(
 ) -> tuple[EnvWrapper | None, EnvWrapper | None]:
     """(training wrapper, evaluation wrapper) applied over each sub-env's ``Monitor``.
 
-    MiniGrid/BabyAI: the mission (and the BabyAI bot's action) go into ``info`` through
-    :class:`~langreward.lmgt.JudgeContextWrapper`, then ``ImgObsWrapper`` keeps only the
-    image, which SB3 accepts. Other envs need no wrapper.
+    MiniGrid/BabyAI: the mission (and the BabyAI bot's action, when ``reference`` is given)
+    go into ``info`` through :class:`~langreward.lmgt.JudgeContextWrapper`, then only the
+    image is kept, which SB3 accepts. Other envs need no wrapper.
     """
-    if family_of(env_id) != "MiniGrid":
+    images = image_observations(env_id)
+    if images is None:
         return None, None
-    from minigrid.wrappers import ImgObsWrapper
 
     def train(env: gym.Env) -> gym.Env:
-        return ImgObsWrapper(JudgeContextWrapper(env, reference))
+        return images(JudgeContextWrapper(env, reference))
 
-    def evaluate(env: gym.Env) -> gym.Env:
-        return ImgObsWrapper(env)
-
-    return train, evaluate
+    return train, images
 
 
 def build_judge(
@@ -140,10 +126,13 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
         'oracle'
     """
     settings = LMGTSettings.parse(method_settings)
-    _register(context.env_id)
+    register_env_family(context.env_id)
     probe = gym.make(context.env_id, **context.env_kwargs)
     reference = reference_for(probe)
-    train_wrapper, eval_wrapper = env_wrappers(context.env_id, reference)
+    # without a judge, the BabyAI bot would plan every step for nothing
+    train_wrapper, eval_wrapper = env_wrappers(
+        context.env_id, reference if settings.judge != "none" else None
+    )
     wrapped_probe = train_wrapper(probe) if train_wrapper is not None else probe
     describer_options: dict[str, Any] = {"grid": True} if settings.describer.grid else {}
     describer = describer_for(
