@@ -11,6 +11,18 @@ from langreward.experiments import build_report, run_sweep
 from langreward.experiments.report_data import Group, find_run_dirs, read_run
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+
+#: SAC on Pendulum-v1, shared by the LMGT and LaRe benchmarks (dense SAC reaches -300 in ~8k
+#: steps on this setup).
+PENDULUM_SAC: dict[str, Any] = {
+    "env": {"id": "Pendulum-v1", "kwargs": {}},
+    "algo": "sac",
+    "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
+    "n_envs": 1,
+    "total_timesteps": 15_000,
+    "eval": {"every": 5_000, "episodes": 5},
+    "threshold": -300,
+}
 HEADER = """# Benchmarks
 
 Every number here was measured by the script named in its section, on the machine it names.

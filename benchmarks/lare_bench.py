@@ -23,22 +23,14 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_utils import publish, results_table, run_variants  # noqa: E402
+from bench_utils import PENDULUM_SAC, publish, results_table, run_variants  # noqa: E402
 
 from langreward.experiments import validate_config  # noqa: E402
 from langreward.experiments.report_data import Group, find_run_dirs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 PRESETS: dict[str, dict[str, Any]] = {
-    "pendulum_sac": {
-        "env": {"id": "Pendulum-v1", "kwargs": {}},
-        "algo": "sac",
-        "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
-        "n_envs": 1,
-        "total_timesteps": 15_000,
-        "eval": {"every": 5_000, "episodes": 5},
-        "threshold": -300,
-    },
+    "pendulum_sac": PENDULUM_SAC,
     "hopper_sac": {
         "env": {"id": "Hopper-v5", "kwargs": {}},
         "algo": "sac",

@@ -8,6 +8,7 @@ docs/benchmarks/lmgt_<preset>/.
 Usage:
     python benchmarks/lmgt_bench.py cartpole_ppo [--seeds 5] [--workers 2] [--llm embedded]
     python benchmarks/lmgt_bench.py mountaincar_dqn --variants baseline oracle noisy0.7
+    python benchmarks/lmgt_bench.py cartpole_ppo --variants baseline llm --workers 1 --tag solo
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_utils import pct, publish, results_table, run_variants  # noqa: E402
+from bench_utils import PENDULUM_SAC, pct, publish, results_table, run_variants  # noqa: E402
 
 from langreward.experiments import validate_config  # noqa: E402
 from langreward.experiments.report_data import Group  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
+#: CartPole's dense reward: a small, fading shift, judged over the first 20k steps.
+CARTPOLE_LMGT: dict[str, Any] = {
+    "scale": 0.2,
+    "scale_schedule": "linear",
+    "scale_end": 0.0,
+    "budget": {"kind": "first_n", "steps": 20_000},
+    "key": {"bins": [1, 1, 6, 6]},
+    "batch_size": 16,
+}
 PRESETS: dict[str, dict[str, Any]] = {
     "cartpole_ppo": {
         "base": {
@@ -37,14 +47,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             "eval": {"every": 25_000, "episodes": 10},
             "threshold": 475,
         },
-        "lmgt": {
-            "scale": 0.2,
-            "scale_schedule": "linear",
-            "scale_end": 0.0,
-            "budget": {"kind": "first_n", "steps": 20_000},
-            "key": {"bins": [1, 1, 6, 6]},
-            "batch_size": 16,
-        },
+        "lmgt": CARTPOLE_LMGT,
         "note": "dense reward: shaping is not expected to pay (DESIGN measurements)",
     },
     "mountaincar_dqn": {
@@ -94,26 +97,11 @@ PRESETS: dict[str, dict[str, Any]] = {
             "eval": {"every": 25_000, "episodes": 10},
             "threshold": 475,
         },
-        "lmgt": {
-            "scale": 0.2,
-            "scale_schedule": "linear",
-            "scale_end": 0.0,
-            "budget": {"kind": "first_n", "steps": 20_000},
-            "key": {"bins": [1, 1, 6, 6]},
-            "batch_size": 16,
-        },
+        "lmgt": CARTPOLE_LMGT,
         "note": "dense reward: shaping is not expected to pay",
     },
     "pendulum_sac": {
-        "base": {
-            "env": {"id": "Pendulum-v1", "kwargs": {}},
-            "algo": "sac",
-            "algo_kwargs": {"learning_starts": 1000, "policy_kwargs": {"net_arch": [64, 64]}},
-            "n_envs": 1,
-            "total_timesteps": 15_000,
-            "eval": {"every": 5_000, "episodes": 5},
-            "threshold": -300,
-        },
+        "base": PENDULUM_SAC,
         "lmgt": {
             "scale": 1.0,
             "budget": {"kind": "first_n", "steps": 5_000},
@@ -178,14 +166,16 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "lmgt")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument(
+        "--tag", default="", help="a separate results section and run folder, e.g. 'solo'"
+    )
     args = parser.parse_args()
+    name = f"{args.preset}_{args.tag}" if args.tag else args.preset
 
     # The benchmark's own LLM cache: cold for `llm` on a fresh benchmark, warm for `llm-warm`.
-    os.environ["LANGREWARD_CACHE_DIR"] = str(args.out / args.preset / "llm-cache")
+    os.environ["LANGREWARD_CACHE_DIR"] = str(args.out / name / "llm-cache")
     configs = {v: variant_config(args.preset, v, args.llm) for v in args.variants}
-    sweep_dirs, groups = run_variants(
-        configs, args.seeds, args.workers, args.out / args.preset, args.preset
-    )
+    sweep_dirs, groups = run_variants(configs, args.seeds, args.workers, args.out / name, name)
     spec = PRESETS[args.preset]
     lmgt = spec["lmgt"]
     header = (
@@ -208,10 +198,11 @@ def main() -> None:
         f"{date.today().isoformat()}. Command: `python benchmarks/lmgt_bench.py {args.preset} "
         f"--seeds {args.seeds} --workers {args.workers}"
         + ("" if args.variants == VARIANTS else f" --variants {' '.join(args.variants)}")
+        + (f" --tag {args.tag}" if args.tag else "")
         + "`."
     )
     body = header + "\n\n" + table(groups, args.variants)
-    publish(f"lmgt_{args.preset}", f"LMGT: {args.preset}", body, sweep_dirs, not args.no_docs)
+    publish(f"lmgt_{name}", f"LMGT: {name}", body, sweep_dirs, not args.no_docs)
 
 
 if __name__ == "__main__":
