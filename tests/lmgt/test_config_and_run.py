@@ -105,7 +105,7 @@ def test_build_setup_llm_judge_uses_context_llm(tmp_path: Path, background: bool
     for _ in range(6):
         setup.env.step([0, 1])
     if background:  # wait for the worker thread's answers
-        setup.env.shifter.judge.close()
+        setup.env.shifter.judge.drain()
     summary = setup.summary()
     assert summary["judge"]["name"] == "llm" and summary["judge"]["pairs"] == 8
     assert summary["judge"]["unparseable"] == summary["judge"]["queries"] > 0

@@ -199,11 +199,14 @@ class LLMJudge(BaseJudge):
                 waiting.append((keys, future))
         self._in_flight = waiting
 
+    def drain(self) -> None:
+        """Wait for the prompt in flight (``background``); pairs still queued stay queued."""
+        self._collect(wait=True)
+
     def close(self) -> None:
-        """Wait for the prompt in flight and stop the worker thread (``background``); pairs
-        still queued are left unasked."""
+        """:meth:`drain`, then stop the worker thread."""
+        self.drain()
         if self._worker is not None:
-            self._collect(wait=True)
             self._worker.shutdown()
 
     # -- asking the LLM -------------------------------------------------------------------
