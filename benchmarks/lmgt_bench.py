@@ -110,6 +110,26 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
         "note": "dense reward, continuous actions (the judge reads the torque in words)",
     },
+    "babyai_ppo": {
+        "base": {
+            "env": {"id": "BabyAI-GoToRedBallNoDists-v0", "kwargs": {}},
+            "algo": "ppo",
+            "algo_kwargs": {
+                "n_steps": 128,
+                "batch_size": 256,
+                "n_epochs": 4,
+                "learning_rate": 7.0e-4,
+                "ent_coef": 0.01,
+            },
+            "n_envs": 8,
+            "total_timesteps": 100_000,
+            "eval": {"every": 50_000, "episodes": 20},
+            "threshold": 0.5,
+        },
+        "lmgt": {"scale": 0.05, "batch_size": 16},
+        "note": "sparse reward (1 - 0.9 t/T on reaching the ball, else 0), image observations; "
+        "the reference is the BabyAI bot's action",
+    },
 }
 VARIANTS = ["baseline", "llm", "llm-warm", "oracle", "noisy0.9", "noisy0.7", "noisy0.5"]
 
