@@ -158,9 +158,10 @@ class LinearReturnDecomposer:
     With per-episode feature sums ``F_i`` and lengths ``T_i``, RD is the least-squares problem
     ``R_i ~ w . F_i + b T_i``; ``train_step`` solves it over the episodes it is given, with a
     ridge penalty on ``w`` (not on ``b``) of ``ridge * mean(T_i^2)``, which keeps the fit stable
-    while there are fewer episodes than features. Adam on the same objective needs thousands
-    of steps to get there; on episodic Pendulum with 20 episodes the exact fit's per-step
-    rewards correlate 0.9 with the hidden dense reward where 200 Adam steps reach 0.5.
+    while there are fewer episodes than features. Adam on the same objective gets there only
+    after many steps: measured offline on Pendulum episodes with the reference encoder, after
+    10 episodes the exact fit's per-step rewards correlated 0.74 with the hidden dense reward,
+    100 Adam steps on the same linear decoder 0.21 (both about 0.9 after 20 episodes).
 
     Args:
         in_dim: feature size per step.
