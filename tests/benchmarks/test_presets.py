@@ -1,0 +1,31 @@
+"""Every benchmark preset and variant is a valid experiment config (a typo fails here, not an
+hour into a benchmark run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import lare_bench  # noqa: E402
+import lmgt_bench  # noqa: E402
+
+
+@pytest.mark.parametrize("preset", sorted(lmgt_bench.PRESETS))
+def test_lmgt_presets_validate(preset: str) -> None:
+    for variant in lmgt_bench.VARIANTS:
+        config = lmgt_bench.variant_config(preset, variant, "embedded")
+        assert config.method == ("baseline" if variant == "baseline" else "lmgt")
+        if variant.startswith("llm"):
+            assert config.lmgt["judge"] == "llm" and config.lmgt["background"] is True
+
+
+@pytest.mark.parametrize("preset", sorted(lare_bench.PRESETS))
+def test_lare_presets_validate(preset: str) -> None:
+    for variant in lare_bench.VARIANTS:
+        config = lare_bench.variant_config(preset, variant, "embedded:qwen2.5-coder-1.5b")
+        assert config.method == "lare" and config.algo == "sac"
