@@ -135,8 +135,7 @@ class LLMJudge(BaseJudge):
         self._worker = (
             ThreadPoolExecutor(1, thread_name_prefix="lmgt-judge") if background else None
         )
-        self._in_flight: list[tuple[list[Hashable], Future[list[int | None]]]] = []
-        self._asking: set[Hashable] = set()
+        self._in_flight: tuple[list[Hashable], Future[list[int | None]]] | None = None
 
     # -- Judge ----------------------------------------------------------------------------
     def _judge(
@@ -146,12 +145,12 @@ class LLMJudge(BaseJudge):
         key_fn = self.key or exact_key
         keys = [key_fn(o, a, info) for o, a, info in zip(obs, actions, infos, strict=True)]
         for i, key in enumerate(keys):
-            if key in self.memory or key in self.queue or key in self._asking:
+            if key in self.memory or key in self.queue or self._asking(key):
                 self.stats.key_hits += 1
             else:
                 self.queue[key] = self.describer.describe(obs[i], actions[i], infos[i])
         if self._worker is not None:
-            if not self._in_flight and len(self.queue) >= self.batch_size:
+            if self._in_flight is None and len(self.queue) >= self.batch_size:
                 self._submit(self.batch_size)
         else:
             while len(self.queue) >= (self.batch_size if self.defer else 1):
@@ -180,24 +179,22 @@ class LLMJudge(BaseJudge):
         queue, so the end of training waits for one call at most)."""
         assert self._worker is not None
         keys, texts = self._dequeue(limit)
-        self._asking.update(keys)
-        self._in_flight.append((keys, self._worker.submit(self.ask, texts)))
+        self._in_flight = (keys, self._worker.submit(self.ask, texts))
+
+    def _asking(self, key: Hashable) -> bool:
+        return self._in_flight is not None and key in self._in_flight[0]
 
     def _remember(self, keys: Sequence[Hashable], answers: Sequence[int | None]) -> None:
         for key, answer in zip(keys, answers, strict=True):
-            self._asking.discard(key)
             if answer is not None:  # an LLM error: 0 for now, asked again next time
                 self.memory[key] = answer
 
     def _collect(self, wait: bool = False) -> None:
-        """Take in the answers the worker thread has finished (all of them with ``wait``)."""
-        waiting = []
-        for keys, future in self._in_flight:
-            if wait or future.done():
-                self._remember(keys, future.result())
-            else:
-                waiting.append((keys, future))
-        self._in_flight = waiting
+        """Take in the worker thread's answers once they are there (``wait``: wait for them)."""
+        if self._in_flight is not None and (wait or self._in_flight[1].done()):
+            keys, future = self._in_flight
+            self._in_flight = None
+            self._remember(keys, future.result())
 
     def drain(self) -> None:
         """Wait for the prompt in flight (``background``); pairs still queued stay queued."""
