@@ -131,7 +131,16 @@ PRESETS: dict[str, dict[str, Any]] = {
         "the reference is the BabyAI bot's action",
     },
 }
-VARIANTS = ["baseline", "llm", "llm-warm", "oracle", "noisy0.9", "noisy0.7", "noisy0.5"]
+VARIANTS = [
+    "baseline",
+    "llm",
+    "llm-warm",
+    "llm-sync",
+    "oracle",
+    "noisy0.9",
+    "noisy0.7",
+    "noisy0.5",
+]
 
 
 def variant_config(preset: str, variant: str, llm: str) -> Any:
@@ -141,8 +150,8 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
         data["method"] = "baseline"
     else:
         lmgt = dict(spec["lmgt"])
-        if variant.startswith("llm"):
-            lmgt.update(judge="llm", background=True)
+        if variant.startswith("llm"):  # llm-sync: training waits for each answer
+            lmgt.update(judge="llm", background=variant != "llm-sync")
         elif variant == "oracle":
             lmgt["judge"] = "oracle"
         else:
@@ -160,6 +169,13 @@ def table(groups: list[Group], order: list[str]) -> str:
         values = [v for v in values if v is not None]
         return pct(sum(values) / len(values) if values else None)
 
+    def answered(group: Group) -> str:
+        """Share of the judged pairs that had an answer (the rest were waiting for the LLM)."""
+        judges = [(s.get("method_summary") or {}).get("judge") or {} for s in group.summaries]
+        pairs = sum(j.get("pairs") or 0 for j in judges)
+        pending = sum(j.get("pending") or 0 for j in judges)
+        return pct(1 - pending / pairs if pairs else None)
+
     def judge_wait(group: Group) -> str:
         """Time the training loop spent inside the judge (waiting included), over wall time."""
         pairs = [
@@ -173,7 +189,11 @@ def table(groups: list[Group], order: list[str]) -> str:
         groups,
         order,
         baseline="baseline",
-        extra={"judge agreement": agreement, "judge share of wall": judge_wait},
+        extra={
+            "judge agreement": agreement,
+            "answered": answered,
+            "judge share of wall": judge_wait,
+        },
     )
 
 
@@ -192,10 +212,21 @@ def main() -> None:
     args = parser.parse_args()
     name = f"{args.preset}_{args.tag}" if args.tag else args.preset
 
-    # The benchmark's own LLM cache: cold for `llm` on a fresh benchmark, warm for `llm-warm`.
-    os.environ["LANGREWARD_CACHE_DIR"] = str(args.out / name / "llm-cache")
-    configs = {v: variant_config(args.preset, v, args.llm) for v in args.variants}
-    sweep_dirs, groups = run_variants(configs, args.seeds, args.workers, args.out / name, name)
+    # The benchmark's own LLM caches: cold for `llm` and `llm-sync` on a fresh benchmark (each
+    # has its own), warm for `llm-warm` (it shares `llm`'s).
+    sweep_dirs, groups = [], []
+    for cache, variants in (
+        ("llm-cache", [v for v in args.variants if v != "llm-sync"]),
+        ("llm-cache-sync", [v for v in args.variants if v == "llm-sync"]),
+    ):
+        if not variants:
+            continue
+        os.environ["LANGREWARD_CACHE_DIR"] = str(args.out / name / cache)
+        configs = {v: variant_config(args.preset, v, args.llm) for v in variants}
+        dirs, found = run_variants(configs, args.seeds, args.workers, args.out / name, name)
+        sweep_dirs += dirs
+        groups += found
+    groups.sort(key=lambda group: args.variants.index(group.label))
     spec = PRESETS[args.preset]
     lmgt = spec["lmgt"]
     header = (
@@ -206,13 +237,15 @@ def main() -> None:
         f"{', linear to ' + str(lmgt.get('scale_end', 0)) if lmgt.get('scale_schedule') == 'linear' else ' (constant)'}"
         f", budget {lmgt.get('budget', {'kind': 'all'})}, key bins {lmgt['key']['bins']}. "
         + (
-            f"LLM judge: `{args.llm}`; llm-warm reruns it on the warm cache. "
+            f"LLM judge: `{args.llm}`, in a background thread (llm-sync: training waits for "
+            "each answer); llm-warm reruns llm on the warm cache. Answered: the share of judged "
+            "pairs that had an answer (the others got 0 while waiting for the LLM); judge "
+            "agreement counts those zeros. "
             if "llm" in args.variants
             else "No LLM-judge variant in this run. "
         )
-        + "LLM share of wall: the LLM's busy time over wall time; with the LLM judge in a "
-        "background thread (`background: true`) training does not wait for it, and judge "
-        "share of wall is the time the training loop spent in the judge. "
+        + "LLM share of wall: the LLM's busy time over wall time; judge share of wall: the "
+        "time the training loop spent in the judge (waiting for the LLM included). "
         + f"noisyP: the reference right with probability P. {os.cpu_count()} cores, "
         f"{args.workers} runs at once, "
         f"{date.today().isoformat()}. Command: `python benchmarks/lmgt_bench.py {args.preset} "
