@@ -135,7 +135,7 @@ VARIANTS = [
     "baseline",
     "llm",
     "llm-warm",
-    "llm-sync",
+    "llm-bg",
     "oracle",
     "noisy0.9",
     "noisy0.7",
@@ -150,8 +150,8 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
         data["method"] = "baseline"
     else:
         lmgt = dict(spec["lmgt"])
-        if variant.startswith("llm"):  # llm-sync: training waits for each answer
-            lmgt.update(judge="llm", background=variant != "llm-sync")
+        if variant.startswith("llm"):  # llm-bg: the judge asks in a background thread
+            lmgt.update(judge="llm", background=variant == "llm-bg")
         elif variant == "oracle":
             lmgt["judge"] = "oracle"
         else:
@@ -212,12 +212,12 @@ def main() -> None:
     args = parser.parse_args()
     name = f"{args.preset}_{args.tag}" if args.tag else args.preset
 
-    # The benchmark's own LLM caches: cold for `llm` and `llm-sync` on a fresh benchmark (each
+    # The benchmark's own LLM caches: cold for `llm` and `llm-bg` on a fresh benchmark (each
     # has its own), warm for `llm-warm` (it shares `llm`'s).
     sweep_dirs, groups = [], []
     for cache, variants in (
-        ("llm-cache", [v for v in args.variants if v != "llm-sync"]),
-        ("llm-cache-sync", [v for v in args.variants if v == "llm-sync"]),
+        ("llm-cache", [v for v in args.variants if v != "llm-bg"]),
+        ("llm-cache-bg", [v for v in args.variants if v == "llm-bg"]),
     ):
         if not variants:
             continue
@@ -237,8 +237,9 @@ def main() -> None:
         f"{', linear to ' + str(lmgt.get('scale_end', 0)) if lmgt.get('scale_schedule') == 'linear' else ' (constant)'}"
         f", budget {lmgt.get('budget', {'kind': 'all'})}, key bins {lmgt['key']['bins']}. "
         + (
-            f"LLM judge: `{args.llm}`, in a background thread (llm-sync: training waits for "
-            "each answer); llm-warm reruns llm on the warm cache. Answered: the share of judged "
+            f"LLM judge: `{args.llm}`; llm-warm reruns llm on the warm cache; llm-bg asks in a "
+            "background thread (`background: true`) and training never waits. Answered: the "
+            "share of judged "
             "pairs that had an answer (the others got 0 while waiting for the LLM); judge "
             "agreement counts those zeros. "
             if "llm" in args.variants

@@ -22,7 +22,7 @@ def test_lmgt_presets_validate(preset: str) -> None:
         assert config.method == ("baseline" if variant == "baseline" else "lmgt")
         if variant.startswith("llm"):
             assert config.lmgt["judge"] == "llm"
-            assert config.lmgt["background"] is (variant != "llm-sync")
+            assert config.lmgt["background"] is (variant == "llm-bg")
 
 
 @pytest.mark.parametrize("preset", sorted(lare_bench.PRESETS))
