@@ -197,6 +197,43 @@ def table(groups: list[Group], order: list[str]) -> str:
     )
 
 
+def header_text(
+    preset: str, variants: list[str], llm: str, seeds: int, workers: int, tag: str
+) -> str:
+    """The text above a preset's table: the setting, the variants' meaning, the command."""
+    spec = PRESETS[preset]
+    base, lmgt = spec["base"], spec["lmgt"]
+    schedule = (
+        f", linear to {lmgt.get('scale_end', 0)}"
+        if lmgt.get("scale_schedule") == "linear"
+        else " (constant)"
+    )
+    key = lmgt.get("key", {}).get("bins", "default (exact observations)")
+    llm_text = (
+        f"LLM judge: `{llm}`; llm-warm reruns llm on the warm cache; llm-bg asks in a "
+        "background thread (`background: true`) and training never waits. Answered: the share "
+        "of judged pairs that had an answer (the others got 0 while waiting for the LLM); "
+        "judge agreement counts those zeros. "
+        if any(v.startswith("llm") for v in variants)
+        else "No LLM-judge variant in this run. "
+    )
+    command = (
+        f"python benchmarks/lmgt_bench.py {preset} --seeds {seeds} --workers {workers}"
+        + ("" if variants == VARIANTS else f" --variants {' '.join(variants)}")
+        + (f" --tag {tag}" if tag else "")
+    )
+    return (
+        f"{base['env']['id']}, SB3 {base['algo'].upper()} ({base['total_timesteps']:,} steps, "
+        f"{seeds} seeds, threshold {base['threshold']} on the mean original return of the last "
+        f"20 episodes), {spec['note']}. LMGT: scale {lmgt['scale']}{schedule}, budget "
+        f"{lmgt.get('budget', {'kind': 'all'})}, key bins {key}. {llm_text}"
+        "LLM share of wall: the LLM's busy time over wall time; judge share of wall: the time "
+        "the training loop spent in the judge (waiting for the LLM included). noisyP: the "
+        f"reference right with probability P. {os.cpu_count()} cores, {workers} runs at once, "
+        f"{date.today().isoformat()}. Command: `{command}`."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset", choices=sorted(PRESETS))
@@ -227,34 +264,7 @@ def main() -> None:
         sweep_dirs += dirs
         groups += found
     groups.sort(key=lambda group: args.variants.index(group.label))
-    spec = PRESETS[args.preset]
-    lmgt = spec["lmgt"]
-    header = (
-        f"{spec['base']['env']['id']}, SB3 {spec['base']['algo'].upper()} "
-        f"({spec['base']['total_timesteps']:,} steps, {args.seeds} seeds, "
-        f"threshold {spec['base']['threshold']} on the mean original return of the last 20 "
-        f"episodes), {spec['note']}. LMGT: scale {lmgt['scale']}"
-        f"{', linear to ' + str(lmgt.get('scale_end', 0)) if lmgt.get('scale_schedule') == 'linear' else ' (constant)'}"
-        f", budget {lmgt.get('budget', {'kind': 'all'})}, key bins {lmgt['key']['bins']}. "
-        + (
-            f"LLM judge: `{args.llm}`; llm-warm reruns llm on the warm cache; llm-bg asks in a "
-            "background thread (`background: true`) and training never waits. Answered: the "
-            "share of judged "
-            "pairs that had an answer (the others got 0 while waiting for the LLM); judge "
-            "agreement counts those zeros. "
-            if "llm" in args.variants
-            else "No LLM-judge variant in this run. "
-        )
-        + "LLM share of wall: the LLM's busy time over wall time; judge share of wall: the "
-        "time the training loop spent in the judge (waiting for the LLM included). "
-        + f"noisyP: the reference right with probability P. {os.cpu_count()} cores, "
-        f"{args.workers} runs at once, "
-        f"{date.today().isoformat()}. Command: `python benchmarks/lmgt_bench.py {args.preset} "
-        f"--seeds {args.seeds} --workers {args.workers}"
-        + ("" if args.variants == VARIANTS else f" --variants {' '.join(args.variants)}")
-        + (f" --tag {args.tag}" if args.tag else "")
-        + "`."
-    )
+    header = header_text(args.preset, args.variants, args.llm, args.seeds, args.workers, args.tag)
     body = header + "\n\n" + table(groups, args.variants)
     publish(f"lmgt_{name}", f"LMGT: {name}", body, sweep_dirs, not args.no_docs)
 

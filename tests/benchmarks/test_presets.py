@@ -30,3 +30,9 @@ def test_lare_presets_validate(preset: str) -> None:
     for variant in lare_bench.VARIANTS:
         config = lare_bench.variant_config(preset, variant, "embedded:qwen2.5-coder-1.5b")
         assert config.method == "lare" and config.algo == "sac"
+
+
+def test_lmgt_headers_build_for_every_preset() -> None:
+    for preset in lmgt_bench.PRESETS:
+        header = lmgt_bench.header_text(preset, lmgt_bench.VARIANTS, "embedded", 5, 2, "")
+        assert lmgt_bench.PRESETS[preset]["base"]["env"]["id"] in header
