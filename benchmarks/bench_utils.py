@@ -49,10 +49,13 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def spread_cell(spread: Any, digits: int = 0) -> str:
-    """``median [min–max]`` of a report Spread."""
+def spread_cell(spread: Any, digits: int | None = None) -> str:
+    """``median [min–max]`` of a report Spread; by default whole numbers, or two decimals when
+    every value is below 10 in size (returns in [0, 1], e.g. MiniGrid)."""
     if spread.median is None:
         return "—"
+    if digits is None:
+        digits = 0 if max(abs(spread.low), abs(spread.high)) >= 10 else 2
     f = f"{{:.{digits}f}}"
     return f"{f.format(spread.median)} [{f.format(spread.low)}–{f.format(spread.high)}]"
 
