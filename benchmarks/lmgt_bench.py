@@ -151,7 +151,7 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
     else:
         lmgt = dict(spec["lmgt"])
         if variant.startswith("llm"):  # llm-bg: the judge asks in a background thread
-            lmgt.update(judge="llm", background=variant == "llm-bg")
+            lmgt.update(spec.get("llm_lmgt", {}), judge="llm", background=variant == "llm-bg")
         elif variant == "oracle":
             lmgt["judge"] = "oracle"
         else:
@@ -217,6 +217,8 @@ def header_text(
         if any(v.startswith("llm") for v in variants)
         else "No LLM-judge variant in this run. "
     )
+    if "llm_lmgt" in spec and any(v.startswith("llm") for v in variants):
+        llm_text += f"The LLM variants differ in: {spec['llm_lmgt']} ({spec['llm_note']}). "
     command = (
         f"python benchmarks/lmgt_bench.py {preset} --seeds {seeds} --workers {workers}"
         + ("" if variants == VARIANTS else f" --variants {' '.join(variants)}")

@@ -9,7 +9,13 @@ import pytest
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import VecEnv
 
-from langreward.lmgt import LMGTConfigError, LMGTLogCallback, LMGTSettings, VecRewardShift
+from langreward.lmgt import (
+    LMGTConfigError,
+    LMGTLogCallback,
+    LMGTSettings,
+    TextKey,
+    VecRewardShift,
+)
 from langreward.lmgt.run import build_setup
 from langreward.rl.training import RunContext
 
@@ -62,6 +68,7 @@ def test_settings_defaults_and_shorthands() -> None:
         ({"budget": {"kind": "first_n"}}, "lmgt.budget: a 'first_n' budget needs steps"),
         ({"budget": {"kind": "probability", "p": 2}}, "lmgt.budget.p: Input should be less"),
         ({"key": {"bins": 0}}, "lmgt.key.bins: bins must be >= 1"),
+        ({"key": {"kind": "text", "bins": 4}}, "lmgt.key: a text key has no bins: drop bins"),
         ({"scael": 1.0}, "lmgt.scael: Extra inputs are not permitted"),
         ({"examples": [["state", "great"]]}, "lmgt.examples.0.1: Input should be 'good'"),
     ],
@@ -144,3 +151,21 @@ def test_build_setup_babyai(tmp_path: Path) -> None:
     assert "mission" in infos[0]
     judge = setup.summary()["judge"]
     assert judge["reference"] == "babyai-bot" and judge["compared"] == 10
+
+
+def test_build_setup_babyai_llm_judge_with_text_key(tmp_path: Path) -> None:
+    pytest.importorskip("minigrid")
+    setup = build_setup(
+        {"judge": "llm", "key": {"kind": "text"}, "batch_size": 4},
+        _context(tmp_path, "BabyAI-GoToRedBallNoDists-v0"),
+    )
+    judge = setup.env.judge
+    assert isinstance(judge.key, TextKey)  # type: ignore[attr-defined]
+    setup.env.reset()
+    for _ in range(6):
+        setup.env.step([0, 0])  # turning left in place: 4 headings, so descriptions repeat
+    summary = setup.summary()["judge"]
+    assert summary["pairs"] == 12 and summary["key_hits"] > 0
+    remembered = list(judge.memory) + list(judge.queue)  # type: ignore[attr-defined]
+    assert remembered and all("go to the red ball" in key for key in remembered)
+    setup.close()

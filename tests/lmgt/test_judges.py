@@ -15,6 +15,7 @@ from langreward.lmgt import (
     LLMJudge,
     NoisyReferenceJudge,
     ReferenceJudge,
+    TextKey,
     default_key,
     reference_examples,
 )
@@ -40,6 +41,17 @@ def test_packed_judgments_one_round_then_key_hits(judge_llm: Callable[..., LLM])
     assert llm.stats.calls == 1 and judge.stats.key_hits == 3
     d = stats.as_dict()
     assert d["agreement"] == pytest.approx(5 / 7) and d["pairs"] == 7
+
+
+def test_text_key_asks_once_per_description(judge_llm: Callable[..., LLM]) -> None:
+    llm = judge_llm()
+    describer = CartPoleDescriber()
+    judge = LLMJudge(llm, describer, key=TextKey(describer), defer=False)
+    # the first two differ below the description's precision, the third does not
+    obs = [LEAN_RIGHT, [0.0, 0.0, 0.1001, 0.0], [0.0, 0.0, 0.2, 0.0]]
+    assert judge.judge_batch(obs, [1, 1, 1]).tolist() == [1, 1, 1]
+    assert judge.stats.queries == 2 and judge.stats.key_hits == 1
+    assert set(judge.memory) == {describer.describe(o, 1) for o in obs}
 
 
 def test_batch_size_splits_into_rounds(judge_llm: Callable[..., LLM]) -> None:

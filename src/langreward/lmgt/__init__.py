@@ -27,7 +27,7 @@ from langreward.lmgt.config import (
 from langreward.lmgt.context import JudgeContextWrapper
 from langreward.lmgt.examples import reference_examples
 from langreward.lmgt.judge import BaseJudge, Judge, JudgeStats, exact_key
-from langreward.lmgt.keys import StateActionKey, default_key, key_for_spaces
+from langreward.lmgt.keys import PairKey, StateActionKey, TextKey, default_key, key_for_spaces
 from langreward.lmgt.llm_judge import LLMJudge
 from langreward.lmgt.prompts import LABELS, SHIFT_OF, STRATEGIES
 from langreward.lmgt.reference import (
@@ -76,7 +76,9 @@ __all__ = [
     "RewardShifter",
     "ScaleSchedule",
     "ShiftStats",
+    "PairKey",
     "StateActionKey",
+    "TextKey",
     "VecRewardShift",
     "default_key",
     "exact_key",

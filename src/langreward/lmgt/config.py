@@ -42,12 +42,24 @@ class BudgetSettings(_Strict):
 
 
 class KeySettings(_Strict):
-    """Discretisation of the state-action key (defaults per env family)."""
+    """The state-action key: bins per component (defaults per env family), or the text."""
 
+    kind: Literal["bins", "text"] = Field(
+        "bins",
+        description="bins: discretised obs/action; text: the pair's description (an LLM judge "
+        "asks once per distinct text; suits MiniGrid, whose images are finer than their text)",
+    )
     bins: int | list[int] | None = Field(None, description="cells per observation component")
     low: list[float] | None = None
     high: list[float] | None = None
     action_bins: int | None = Field(None, ge=1, description="cells per continuous action dim")
+
+    @model_validator(mode="after")
+    def _bins_or_text(self) -> KeySettings:
+        given = [n for n in ("bins", "low", "high", "action_bins") if getattr(self, n) is not None]
+        if self.kind == "text" and given:
+            raise ValueError(f"a text key has no bins: drop {', '.join(given)}")
+        return self
 
     @field_validator("bins")
     @classmethod

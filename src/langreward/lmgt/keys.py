@@ -2,6 +2,8 @@
 
 A judge keeps its judgments in a dict keyed by :class:`StateActionKey`; the coarser the bins,
 the more steps are answered from that dict instead of the LLM (and the coarser the judgment).
+:class:`TextKey` keys a pair by its description instead: exactly the pairs the LLM cannot tell
+apart share one judgment.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from langreward.text.base import Describer
 from langreward.text.factory import env_family
 
 # Default (low, high, bins) per observation component, for families with unbounded spaces.
@@ -112,6 +115,31 @@ class StateActionKey:
             mission = obs.get("mission")
         key = (self.obs_key(obs), self.action_key(action))
         return (*key, mission) if isinstance(mission, str) else key
+
+
+class TextKey:
+    """Keys a pair by its description in words, the LLM judge's whole input.
+
+    The natural key where observations are finer than their description, e.g. MiniGrid
+    images: every distinct image is a new pair, but many describe alike ("a red ball 2 steps
+    ahead"). Coarser or finer than a :class:`StateActionKey` depending on the describer.
+
+    Example:
+        >>> from langreward.text import CartPoleDescriber
+        >>> key = TextKey(CartPoleDescriber())
+        >>> key([0.0, 0.0, 0.05, 0.0], 1) == key([0.001, 0.0, 0.05, 0.0], 1)
+        True
+    """
+
+    def __init__(self, describer: Describer) -> None:
+        self.describer = describer
+
+    def __call__(self, obs: Any, action: Any, info: Mapping[str, Any] | None = None) -> str:
+        return self.describer.describe(obs, action, info or {})
+
+
+#: Either kind of key a judge can remember its judgments by.
+PairKey = StateActionKey | TextKey
 
 
 class _BoxBins:

@@ -11,6 +11,7 @@ import numpy as np
 
 from langreward.llm import LLM, LLMError, MalformedReplyError
 from langreward.lmgt.judge import BaseJudge, Info, exact_key
+from langreward.lmgt.keys import TextKey
 from langreward.lmgt.prompts import (
     INSTRUCTION,
     LABELS,
@@ -56,7 +57,7 @@ class LLMJudge(BaseJudge):
         describer: turns (obs, action) into words.
         strategy: ``"zero_shot"``, ``"chain_of_thought"`` or ``"few_shot"``.
         key: the state-action key (default: exact pairs only); see
-            :class:`~langreward.lmgt.StateActionKey`.
+            :class:`~langreward.lmgt.StateActionKey` and :class:`~langreward.lmgt.TextKey`.
         batch_size: pairs per packed prompt; ``1`` asks one by one.
         packed: use packed prompts (else always one by one).
         examples: ``(item text, label)`` pairs shown to the model (needed for few-shot).
@@ -147,6 +148,8 @@ class LLMJudge(BaseJudge):
         for i, key in enumerate(keys):
             if key in self.memory or key in self.queue or self._asking(key):
                 self.stats.key_hits += 1
+            elif isinstance(self.key, TextKey):
+                self.queue[key] = str(key)  # the key is the description
             else:
                 self.queue[key] = self.describer.describe(obs[i], actions[i], infos[i])
         if self._worker is not None:

@@ -20,7 +20,7 @@ from langreward.lmgt.config import LMGTConfigError, LMGTSettings
 from langreward.lmgt.context import JudgeContextWrapper
 from langreward.lmgt.examples import reference_examples
 from langreward.lmgt.judge import Judge
-from langreward.lmgt.keys import StateActionKey, default_key
+from langreward.lmgt.keys import PairKey, TextKey, default_key
 from langreward.lmgt.llm_judge import LLMJudge
 from langreward.lmgt.reference import ReferencePolicy, reference_for
 from langreward.lmgt.reference_judge import NoisyReferenceJudge, ReferenceJudge
@@ -59,7 +59,7 @@ def build_judge(
     env: gym.Env,
     describer: Describer,
     reference: ReferencePolicy | None,
-    key: StateActionKey,
+    key: PairKey,
     llm: LLM | None,
     seed: int,
 ) -> Judge:
@@ -104,6 +104,21 @@ def build_judge(
     )
 
 
+def _build_key(settings: LMGTSettings, env: gym.Env, describer: Describer) -> PairKey:
+    if settings.key.kind == "text":
+        return TextKey(describer)
+    try:
+        return default_key(
+            env,
+            bins=settings.key.bins,
+            low=settings.key.low,
+            high=settings.key.high,
+            action_bins=settings.key.action_bins,
+        )
+    except ValueError as exc:
+        raise LMGTConfigError(f"lmgt.key: {exc}") from None
+
+
 def build_setup(method_settings: dict[str, Any], context: RunContext) -> TrainingSetup:
     """Build the LMGT training setup of one run.
 
@@ -142,16 +157,7 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
         task=settings.describer.task,
         **describer_options,
     )
-    try:
-        key = default_key(
-            wrapped_probe,
-            bins=settings.key.bins,
-            low=settings.key.low,
-            high=settings.key.high,
-            action_bins=settings.key.action_bins,
-        )
-    except ValueError as exc:
-        raise LMGTConfigError(f"lmgt.key: {exc}") from None
+    key = _build_key(settings, wrapped_probe, describer)
 
     venv = make_vec_env(
         context.env_id,

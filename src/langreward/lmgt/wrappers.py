@@ -15,7 +15,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecMonitor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 
 from langreward.lmgt.judge import Judge
-from langreward.lmgt.keys import StateActionKey, default_key, key_for_spaces
+from langreward.lmgt.keys import PairKey, default_key, key_for_spaces
 from langreward.lmgt.schedules import Budget, ScaleSchedule
 from langreward.lmgt.shifter import RewardShifter
 from langreward.text.factory import family_of
@@ -76,7 +76,7 @@ class RewardShiftWrapper(
         *,
         scale: float | ScaleSchedule = 1.0,
         budget: Budget | None = None,
-        key: StateActionKey | None = None,
+        key: PairKey | None = None,
     ) -> None:
         # Recorded without a deep copy (a judge may hold an LLM): an env re-made from
         # ``env.spec`` shares this judge.
@@ -156,7 +156,7 @@ class VecRewardShift(VecEnvWrapper):
         *,
         scale: float | ScaleSchedule = 1.0,
         budget: Budget | None = None,
-        key: StateActionKey | None = None,
+        key: PairKey | None = None,
     ) -> None:
         super().__init__(venv)
         if key is not None:

@@ -54,8 +54,17 @@ class CartPoleDescriber(Describer):
         return self.discrete_action_name(action)
 
 
+_VALLEY = (
+    "Positions run from the left wall at -1.2 to +0.6, the valley bottom is near -0.52, and "
+    "the velocity stays within -0.07..+0.07."
+)
+
+
 class MountainCarDescriber(Describer):
     """MountainCar-v0: a car in a valley that must build momentum to reach the right hilltop.
+
+    As for CartPole, the constant facts (the valley's shape, the velocity limits) are in
+    :attr:`task`, not in every state.
 
     Example:
         >>> MountainCarDescriber().action(2)
@@ -65,7 +74,7 @@ class MountainCarDescriber(Describer):
     task = (
         "Drive an underpowered car up the right hill to the flag at position 0.5. The engine "
         "is too weak to climb directly: the car must rock back and forth to build momentum. "
-        "Every step costs -1 until the flag is reached."
+        "Every step costs -1 until the flag is reached. " + _VALLEY
     )
     action_names = ("accelerate to the left", "do not accelerate", "accelerate to the right")
 
@@ -79,9 +88,8 @@ class MountainCarDescriber(Describer):
             where = "near the bottom of the valley"
         move = _direction(velocity, "moving right", "moving left", "almost still", 1e-3)
         return (
-            f"car at position {signed(position)} ({where}; the valley bottom is near -0.52, "
-            f"the flag at +0.5, the left wall at -1.2), {move} with velocity "
-            f"{signed(velocity, 3)} (limits -0.07..0.07)"
+            f"car at position {signed(position)} ({where}), {move} with velocity "
+            f"{signed(velocity, 3)}"
         )
 
     def action(self, action: Any) -> str:
@@ -99,7 +107,7 @@ class MountainCarContinuousDescriber(MountainCarDescriber):
     task = (
         "Drive an underpowered car up the right hill to the flag at position 0.45. The engine "
         "is too weak to climb directly: the car must rock back and forth to build momentum. "
-        "Reaching the flag gives +100; force costs a little energy every step."
+        "Reaching the flag gives +100; force costs a little energy every step. " + _VALLEY
     )
     action_names = None
 
@@ -123,7 +131,7 @@ class PendulumDescriber(Describer):
     task = (
         "Swing the pendulum up and keep it upright (angle 0) with little spinning and little "
         "torque. The torque is too weak to lift the pendulum directly from the bottom: it must "
-        "swing to build energy."
+        "swing to build energy. The angular speed is at most 8 rad/s."
     )
 
     def __init__(self, max_torque: float = 2.0) -> None:
@@ -149,7 +157,7 @@ class PendulumDescriber(Describer):
         )
         return (
             f"pendulum at {theta:+.0f} degrees from upright ({where}), {spin} at "
-            f"{abs(theta_dot):.2f} rad/s (limit 8)"
+            f"{abs(theta_dot):.2f} rad/s"
         )
 
     def action(self, action: Any) -> str:
