@@ -73,6 +73,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             "threshold": -150,
         },
         "lmgt": {"scale": 0.5, "key": {"bins": [18, 14]}, "batch_size": 16},
+        "llm_lmgt": {"key": {"bins": [9, 7]}},
+        "llm_note": "a coarser key: the LLM needs about 0.9 s per new pair on one core",
         "note": "sparse reward (-1 per step until the flag): where a good judge should pay",
     },
     "cartpole_dqn": {
@@ -108,6 +110,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             "key": {"bins": [6, 6, 8], "action_bins": 4},
             "batch_size": 16,
         },
+        "llm_lmgt": {"key": {"bins": [4, 4, 6], "action_bins": 3}},
+        "llm_note": "a coarser key: the LLM needs about 0.9 s per new pair on one core",
         "note": "dense reward, continuous actions (the judge reads the torque in words)",
     },
     "babyai_ppo": {
@@ -127,6 +131,9 @@ PRESETS: dict[str, dict[str, Any]] = {
             "threshold": 0.5,
         },
         "lmgt": {"scale": 0.05, "batch_size": 16},
+        "llm_lmgt": {"key": {"kind": "text"}, "budget": {"kind": "first_n", "steps": 1000}},
+        "llm_note": "the description as the key, and only the first 1,000 steps judged: the LLM "
+        "needs about 0.9 s per new pair on one core, and nearly every BabyAI view is new",
         "note": "sparse reward (1 - 0.9 t/T on reaching the ball, else 0), image observations; "
         "the reference is the BabyAI bot's action",
     },
