@@ -14,6 +14,8 @@ sys.path.insert(0, str(BENCHMARKS))
 import lare_bench  # noqa: E402
 import lmgt_bench  # noqa: E402
 
+from langreward.lmgt import LMGTSettings  # noqa: E402
+
 
 @pytest.mark.parametrize("preset", sorted(lmgt_bench.PRESETS))
 def test_lmgt_presets_validate(preset: str) -> None:
@@ -23,6 +25,12 @@ def test_lmgt_presets_validate(preset: str) -> None:
         if variant.startswith("llm"):
             assert config.lmgt["judge"] == "llm"
             assert config.lmgt["background"] is (variant == "llm-bg")
+        if variant != "baseline":
+            LMGTSettings.parse(config.lmgt)  # the method's own settings validate too
+            # the LLM variants' own settings (a cheaper key, ...) reach only them
+            own = lmgt_bench.PRESETS[preset].get("llm_lmgt", {})
+            for name, value in own.items():
+                assert (config.lmgt.get(name) == value) is variant.startswith("llm")
 
 
 @pytest.mark.parametrize("preset", sorted(lare_bench.PRESETS))

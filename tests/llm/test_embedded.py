@@ -51,3 +51,18 @@ def test_openai_backend_against_real_local_server(tmp_path, embedded_available):
         assert choice.method == "logprobs"
     finally:
         server.close()
+
+
+def test_loading_the_model_leaves_torch_one_thread(embedded_backend):
+    # llama.cpp shares torch's OpenMP runtime: with more torch threads, training slows 2-3x
+    import torch
+
+    from langreward.llm.backends.embedded import _single_thread_torch
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        _single_thread_torch()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
