@@ -208,6 +208,23 @@ def test_deferred_judging_waits_for_a_full_packed_prompt(judge_llm: Callable[...
     assert list(again) == [1, 1, 1] and judge.stats.llm_rounds == 1
 
 
+def test_deferred_pairs_are_asked_once_they_waited_max_wait(
+    judge_llm: Callable[..., LLM],
+) -> None:
+    """A key set too small to fill another prompt still gets its last pairs answered."""
+    judge = LLMJudge(judge_llm(), CartPoleDescriber(), batch_size=16, max_wait=10)
+    new, seen = [[0.0, 0.0, 0.05, 0.0]], [[0.0, 0.0, 0.1, 0.0]]
+    assert judge.judge_batch(new + seen, [1, 1]).tolist() == [0, 0]
+    for _ in range(4):  # 8 more pairs, but the last call saw only 8 before it: still waiting
+        judge.judge_batch(seen * 2, [1, 1])
+    assert judge.stats.llm_rounds == 0 and len(judge.queue) == 2
+    # 10 pairs have passed since the oldest was queued: one prompt with the 2 waiting pairs
+    assert judge.judge_batch(seen * 2, [1, 1]).tolist() == [1, 1]
+    assert judge.stats.llm_rounds == 1 and not judge.queue
+    with pytest.raises(ValueError, match="max_wait must be >= 1"):
+        LLMJudge(judge_llm(), CartPoleDescriber(), max_wait=0)
+
+
 def test_background_judging_never_waits_for_the_llm(judge_llm: Callable[..., LLM]) -> None:
     """With background=True a slow LLM answers in a worker thread; training steps go on."""
     import time

@@ -105,6 +105,9 @@ class LMGTSettings(_Strict):
     defer: bool = Field(
         True, description="queue new pairs until batch_size are waiting (shift 0 meanwhile)"
     )
+    max_wait: int = Field(
+        2000, ge=1, description="defer: ask anyway once the oldest pair waited this many pairs"
+    )
     background: bool = Field(
         False,
         description="ask the LLM in a worker thread: training never waits for it, but runs "

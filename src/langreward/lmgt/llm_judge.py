@@ -70,6 +70,8 @@ class LLMJudge(BaseJudge):
             ``batch_size`` distinct ones are waiting, then ask in one packed prompt. This keeps
             the LLM off most steps: without it every step with a new pair waits for an LLM
             call holding only that step's few pairs.
+        max_wait: with ``defer``, ask anyway once the oldest queued pair has waited for this
+            many judged pairs (a small key set may never fill a prompt again).
         background: ask in a worker thread, one packed prompt at a time, while new pairs keep
             queueing (and get 0, counted as ``pending``). The LLM is then off the hot path,
             but which steps see an answer depends on timing, so runs are no longer
@@ -103,6 +105,7 @@ class LLMJudge(BaseJudge):
         max_tokens: int = 192,
         fallback_single: bool = True,
         defer: bool = True,
+        max_wait: int = 2000,
         background: bool = False,
     ) -> None:
         strategy = strategy.replace("-", "_")
@@ -115,6 +118,8 @@ class LLMJudge(BaseJudge):
             )
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if max_wait < 1:
+            raise ValueError(f"max_wait must be >= 1, got {max_wait}")
         bad_labels = {label for _, label in examples} - set(LABELS)
         if bad_labels:
             raise ValueError(f"example labels must be in {LABELS}, got {sorted(bad_labels)}")
@@ -133,6 +138,8 @@ class LLMJudge(BaseJudge):
         self.defer = defer
         self.memory: dict[Hashable, int] = {}
         self.queue: dict[Hashable, str] = {}  # new pairs waiting for a packed prompt
+        self.max_wait = max_wait
+        self._queued_since: int | None = None  # judged pairs seen when the queue last started
         self._worker = (
             ThreadPoolExecutor(1, thread_name_prefix="lmgt-judge") if background else None
         )
@@ -152,11 +159,13 @@ class LLMJudge(BaseJudge):
                 self.queue[key] = str(key)  # the key is the description
             else:
                 self.queue[key] = self.describer.describe(obs[i], actions[i], infos[i])
+        if self.queue and self._queued_since is None:
+            self._queued_since = self.stats.pairs
         if self._worker is not None:
-            if self._in_flight is None and len(self.queue) >= self.batch_size:
+            if self._in_flight is None and self._prompt_due():
                 self._submit(self.batch_size)
         else:
-            while len(self.queue) >= (self.batch_size if self.defer else 1):
+            while self._prompt_due():
                 self.flush(self.batch_size)
         shifts = np.zeros(len(obs), dtype=np.int8)
         for i, key in enumerate(keys):
@@ -165,6 +174,16 @@ class LLMJudge(BaseJudge):
             else:
                 self.stats.pending += 1
         return shifts
+
+    def _prompt_due(self) -> bool:
+        """Whether to ask now: a full prompt is waiting, or the oldest pair waited long enough
+        (else the last few pairs of a small key set would wait forever)."""
+        if not self.queue:
+            return False
+        if not self.defer or len(self.queue) >= self.batch_size:
+            return True
+        assert self._queued_since is not None
+        return self.stats.pairs - self._queued_since >= self.max_wait
 
     def flush(self, limit: int | None = None) -> None:
         """Ask the LLM about (up to ``limit``) queued pairs now, in packed prompts."""
@@ -175,7 +194,9 @@ class LLMJudge(BaseJudge):
     def _dequeue(self, limit: int | None) -> tuple[list[Hashable], list[str]]:
         keys = list(self.queue)[: limit or len(self.queue)]
         self.stats.queries += len(keys)
-        return keys, [self.queue.pop(key) for key in keys]
+        texts = [self.queue.pop(key) for key in keys]
+        self._queued_since = self.stats.pairs if self.queue else None
+        return keys, texts
 
     def _submit(self, limit: int) -> None:
         """Send one packed prompt to the worker thread (one at a time: the rest wait in the

@@ -100,6 +100,7 @@ def build_judge(
         min_confidence=settings.min_confidence,
         max_tokens=settings.max_tokens,
         defer=settings.defer,
+        max_wait=settings.max_wait,
         background=settings.background,
     )
 
