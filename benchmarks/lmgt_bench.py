@@ -48,6 +48,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             "threshold": 475,
         },
         "lmgt": CARTPOLE_LMGT,
+        "coarse_key": [1, 1, 3, 3],
         "note": "dense reward: shaping is not expected to pay (DESIGN measurements)",
     },
     "mountaincar_dqn": {
@@ -143,6 +144,7 @@ VARIANTS = [
     "llm",
     "llm-warm",
     "llm-bg",
+    "llm-coarse",
     "oracle",
     "noisy0.9",
     "noisy0.7",
@@ -159,6 +161,8 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
         lmgt = dict(spec["lmgt"])
         if variant.startswith("llm"):  # llm-bg: the judge asks in a background thread
             lmgt.update(spec.get("llm_lmgt", {}), judge="llm", background=variant == "llm-bg")
+            if variant == "llm-coarse":  # the cheapest key worth trying, for the cost targets
+                lmgt["key"] = {"bins": spec.get("coarse_key", 3)}
         elif variant == "oracle":
             lmgt["judge"] = "oracle"
         else:
@@ -216,16 +220,24 @@ def header_text(
         else " (constant)"
     )
     key = lmgt.get("key", {}).get("bins", "default (exact observations)")
-    llm_text = (
-        f"LLM judge: `{llm}`; llm-warm reruns llm on the warm cache; llm-bg asks in a "
-        "background thread (`background: true`) and training never waits. Answered: the share "
-        "of judged pairs that had an answer (the others got 0 while waiting for the LLM); "
-        "judge agreement counts those zeros. "
-        if any(v.startswith("llm") for v in variants)
-        else "No LLM-judge variant in this run. "
-    )
-    if "llm_lmgt" in spec and any(v.startswith("llm") for v in variants):
-        llm_text += f"The LLM variants differ in: {spec['llm_lmgt']} ({spec['llm_note']}). "
+    meanings = {
+        "llm-warm": "llm-warm reruns llm on the warm cache",
+        "llm-bg": "llm-bg asks in a background thread (`background: true`) and training never "
+        "waits, with its own cold cache",
+        "llm-coarse": f"llm-coarse uses the key bins {spec.get('coarse_key', 3)}, with its own "
+        "cold cache",
+    }
+    llm_text = "No LLM-judge variant in this run. "
+    if any(v.startswith("llm") for v in variants):
+        llm_text = "; ".join(
+            [f"LLM judge: `{llm}`"] + [meanings[v] for v in variants if v in meanings]
+        )
+        llm_text += (
+            ". Answered: the share of judged pairs that had an answer (the others got 0 while "
+            "waiting for the LLM); judge agreement counts those zeros. "
+        )
+        if "llm_lmgt" in spec:
+            llm_text += f"The LLM variants differ in: {spec['llm_lmgt']} ({spec['llm_note']}). "
     command = (
         f"python benchmarks/lmgt_bench.py {preset} --seeds {seeds} --workers {workers}"
         + ("" if variants == VARIANTS else f" --variants {' '.join(variants)}")
@@ -238,9 +250,24 @@ def header_text(
         f"{lmgt.get('budget', {'kind': 'all'})}, key bins {key}. {llm_text}"
         "LLM share of wall: the LLM's busy time over wall time; judge share of wall: the time "
         "the training loop spent in the judge (waiting for the LLM included). noisyP: the "
-        f"reference right with probability P. {os.cpu_count()} cores, {workers} runs at once, "
+        f"reference right with probability P. {os.cpu_count()} cores, {workers} run(s) at once, "
+        f"{_torch_threads(workers)}, "
         f"{date.today().isoformat()}. Command: `{command}`."
     )
+
+
+CACHED_APART = ("llm-bg", "llm-coarse")
+
+
+def _torch_threads(workers: int) -> str:
+    if workers > 1 or os.environ.get("OMP_NUM_THREADS") == "1":
+        return "1 torch thread per run"
+    return "torch's default threads (1 once the embedded LLM is loaded)"
+
+
+def _cache_name(variant: str) -> str:
+    """The LLM cache folder of a variant: its own for llm-bg and llm-coarse, else llm's."""
+    return f"llm-cache-{variant.removeprefix('llm-')}" if variant in CACHED_APART else "llm-cache"
 
 
 def main() -> None:
@@ -258,15 +285,11 @@ def main() -> None:
     args = parser.parse_args()
     name = f"{args.preset}_{args.tag}" if args.tag else args.preset
 
-    # The benchmark's own LLM caches: cold for `llm` and `llm-bg` on a fresh benchmark (each
-    # has its own), warm for `llm-warm` (it shares `llm`'s).
+    # The benchmark's own LLM caches: cold for `llm`, `llm-bg` and `llm-coarse` on a fresh
+    # benchmark (each has its own), warm for `llm-warm` (it shares `llm`'s).
     sweep_dirs, groups = [], []
-    for cache, variants in (
-        ("llm-cache", [v for v in args.variants if v != "llm-bg"]),
-        ("llm-cache-bg", [v for v in args.variants if v == "llm-bg"]),
-    ):
-        if not variants:
-            continue
+    for cache in dict.fromkeys(_cache_name(v) for v in args.variants):
+        variants = [v for v in args.variants if _cache_name(v) == cache]
         os.environ["LANGREWARD_CACHE_DIR"] = str(args.out / name / cache)
         configs = {v: variant_config(args.preset, v, args.llm) for v in variants}
         dirs, found = run_variants(configs, args.seeds, args.workers, args.out / name, name)

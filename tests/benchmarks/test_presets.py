@@ -30,7 +30,11 @@ def test_lmgt_presets_validate(preset: str) -> None:
             # the LLM variants' own settings (a cheaper key, ...) reach only them
             own = lmgt_bench.PRESETS[preset].get("llm_lmgt", {})
             for name, value in own.items():
-                assert (config.lmgt.get(name) == value) is variant.startswith("llm")
+                if variant != "llm-coarse" or name != "key":
+                    assert (config.lmgt.get(name) == value) is variant.startswith("llm")
+        if variant == "llm-coarse":
+            coarse = lmgt_bench.PRESETS[preset].get("coarse_key", 3)
+            assert config.lmgt["key"] == {"bins": coarse}
 
 
 @pytest.mark.parametrize("preset", sorted(lare_bench.PRESETS))
