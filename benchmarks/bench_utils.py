@@ -129,10 +129,13 @@ def run_variants(
 
 
 def publish(key: str, title: str, body: str, sweep_dirs: list[Path], docs: bool) -> None:
-    """Write the learning-curve report next to the docs, print the section, update the docs."""
+    """Print the section; with ``docs``, also write the learning-curve report next to the docs
+    and update docs/BENCHMARKS.md (without, nothing under docs/ changes)."""
+    if not docs:
+        print(body)
+        return
     report = build_report(sweep_dirs, DOC.parent / "benchmarks" / key / "report.md", fmt="md")
     link = report.relative_to(DOC.parent)
     body += f"\n\nLearning curves and the full tables: [{link}]({link})."
     print(body)
-    if docs:
-        update_benchmarks_md(key, title, body)
+    update_benchmarks_md(key, title, body)
