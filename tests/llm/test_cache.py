@@ -67,6 +67,33 @@ def test_several_processes_write_at_once(tmp_path):
     assert cache.integrity_ok()
 
 
+OPEN_FRESH = """
+import sys
+from pathlib import Path
+from langreward.llm import Completion, CompletionRequest, ResponseCache
+import time
+folder, worker, start = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+time.sleep(max(0.0, start - time.time()))
+for n in range(30):  # all workers open each new file at about the same time
+    cache = ResponseCache(folder / f"c{n}.sqlite")
+    req = CompletionRequest.build([{"role": "user", "content": f"question {worker}"}])
+    cache.put("b:m", req, Completion(str(worker), 1, 1, 0.0))
+    cache.close()
+"""
+
+
+def test_several_processes_create_the_same_new_cache(tmp_path):
+    # two runs of a sweep starting together once failed with "database is locked"
+    start = str(time.time() + 3.0)  # after every worker has imported langreward
+    workers = [
+        subprocess.Popen([sys.executable, "-c", OPEN_FRESH, str(tmp_path), str(w), start])
+        for w in range(6)
+    ]
+    assert [proc.wait(120) for proc in workers] == [0] * 6
+    for n in range(30):
+        assert ResponseCache(tmp_path / f"c{n}.sqlite").stats().entries == 6
+
+
 WRITE_FOREVER = """
 import sys
 from langreward.llm import Completion, CompletionRequest, ResponseCache

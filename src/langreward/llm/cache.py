@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,24 @@ def cache_key(backend_identity: str, request: CompletionRequest) -> str:
     return hashlib.sha256(f"{backend_identity}\n{request.key()}".encode()).hexdigest()
 
 
+_LOCK_WAIT_S = 30.0
+
+
+def _while_locked(action: Callable[[], object]) -> None:
+    """Run ``action``, retrying for up to 30 s while SQLite says the database is locked."""
+    deadline = time.monotonic() + _LOCK_WAIT_S
+    delay = 0.01
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, 0.5)
+
+
 class ResponseCache:
     """A SQLite-backed map from (backend identity, request) to the backend's reply.
 
@@ -71,16 +89,17 @@ class ResponseCache:
         self.path = Path(path) if path else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._connect() as conn:
-            conn.executescript(_SCHEMA)
+        conn = self._connect()
+        _while_locked(lambda: conn.executescript(_SCHEMA))
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = sqlite3.connect(self.path, timeout=_LOCK_WAIT_S, isolation_level=None)
+            # switching a new file to WAL can fail at once, without waiting, while another
+            # process opens it too (two runs of a sweep starting together)
+            _while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
         return conn
 
