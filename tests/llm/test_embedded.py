@@ -66,3 +66,17 @@ def test_loading_the_model_leaves_torch_one_thread(embedded_backend):
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
+
+
+def test_the_model_loads_on_the_first_call_a_cache_cannot_answer(tmp_path, embedded_available):
+    from langreward.llm import make_backend
+
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    first = make_backend("embedded")
+    assert not first.loaded  # constructing costs nothing
+    LLM(first, cache).chat("Say hi.", max_tokens=4)
+    assert first.loaded and first.load_seconds > 0
+    first.close()
+    second = make_backend("embedded")
+    LLM(second, cache).chat("Say hi.", max_tokens=4)  # a cache hit
+    assert not second.loaded

@@ -83,7 +83,8 @@ def chat_payload(request: CompletionRequest) -> dict[str, Any]:
 
 
 class EmbeddedBackend(Backend):
-    """A GGUF model loaded in this process.
+    """A GGUF model loaded in this process, on the first call that needs it (or at once when
+    serving a port): behind a warm cache the model is never loaded.
 
     Args:
         model_path: the ``.gguf`` file.
@@ -135,25 +136,44 @@ class EmbeddedBackend(Backend):
         if port is not None:
             params.port = port
             params.hostnames = ["127.0.0.1"]
-        started = time.perf_counter()
-        try:
-            self._server = xllamacpp.Server(params)
-        except Exception as exc:  # llama.cpp raises RuntimeError on a bad file
-            raise ModelNotAvailableError(f"llama.cpp could not load {path}: {exc}") from exc
-        self.load_seconds = time.perf_counter() - started
-        _single_thread_torch()
+        self._params = params
+        self._server: Any = None
+        self.load_seconds = 0.0
         self._lock = threading.Lock()  # one slot: calls queue anyway; keep them serial
+        if port is not None:  # a server must be up at once; otherwise load on the first call
+            self._load()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether llama.cpp has loaded the model (on the first call that misses the cache:
+        a run answered wholly from the cache never pays the load, nor its threads)."""
+        return self._server is not None
+
+    def _load(self) -> Any:
+        if self._server is None:
+            import xllamacpp
+
+            started = time.perf_counter()
+            try:
+                self._server = xllamacpp.Server(self._params)
+            except Exception as exc:  # llama.cpp raises RuntimeError on a bad file
+                raise ModelNotAvailableError(
+                    f"llama.cpp could not load {self.path}: {exc}"
+                ) from exc
+            self.load_seconds = time.perf_counter() - started
+            _single_thread_torch()
+        return self._server
 
     @property
     def url(self) -> str | None:
         """Base URL (``http://127.0.0.1:PORT/v1``) when serving HTTP, else ``None``."""
-        address = self._server.listening_address
+        address = self._server.listening_address if self._server is not None else None
         return f"{address.rstrip('/')}/v1" if address else None
 
     def complete(self, request: CompletionRequest) -> Completion:
-        started = time.perf_counter()
+        started = time.perf_counter()  # a first call's seconds include loading the model
         with self._lock:
-            reply = self._server.handle_chat_completions(chat_payload(request))
+            reply = self._load().handle_chat_completions(chat_payload(request))
         seconds = time.perf_counter() - started
         if not isinstance(reply, dict):
             raise BackendError(f"llama.cpp returned {type(reply).__name__}, expected a dict")
@@ -175,4 +195,4 @@ class EmbeddedBackend(Backend):
         )
 
     def close(self) -> None:
-        self._server = None  # type: ignore[assignment]
+        self._server = None
