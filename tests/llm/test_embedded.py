@@ -69,11 +69,16 @@ def test_loading_the_model_leaves_torch_one_thread(embedded_backend):
 
 
 def test_the_model_loads_on_the_first_call_a_cache_cannot_answer(tmp_path, embedded_available):
+    import torch
+
     from langreward.llm import make_backend
 
     cache = ResponseCache(tmp_path / "c.sqlite")
+    torch.set_num_threads(2)
     first = make_backend("embedded")
     assert not first.loaded  # constructing costs nothing
+    # ... but sets torch's threads in the creating thread: the load may come from another
+    assert torch.get_num_threads() == 1
     LLM(first, cache).chat("Say hi.", max_tokens=4)
     assert first.loaded and first.load_seconds > 0
     first.close()

@@ -34,7 +34,8 @@ def _threads() -> int:
 
 
 def _single_thread_torch() -> None:
-    """Give torch one thread: llama.cpp and torch share one OpenMP runtime in this process.
+    """Give torch one thread (in the calling thread, as torch counts them): llama.cpp and
+    torch share one OpenMP runtime in this process.
 
     xllamacpp links ``libgomp.so.1``, which resolves to the copy torch already loaded. Once
     llama.cpp's OpenMP threads exist, the runtime manages more threads than there are cores
@@ -140,6 +141,9 @@ class EmbeddedBackend(Backend):
         self._server: Any = None
         self.load_seconds = 0.0
         self._lock = threading.Lock()  # one slot: calls queue anyway; keep them serial
+        # now, not at the load: torch's thread count is per thread, and the first call may
+        # come from a worker thread (background judging)
+        _single_thread_torch()
         if port is not None:  # a server must be up at once; otherwise load on the first call
             self._load()
 
@@ -161,7 +165,6 @@ class EmbeddedBackend(Backend):
                     f"llama.cpp could not load {self.path}: {exc}"
                 ) from exc
             self.load_seconds = time.perf_counter() - started
-            _single_thread_torch()
         return self._server
 
     @property
