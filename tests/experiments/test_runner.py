@@ -12,19 +12,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import BaseModel, ConfigDict
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnvWrapper
 
 from langreward.experiments import (
-    METHODS,
     ConfigError,
-    MethodNotAvailableError,
     RunExistsError,
     resume_run,
     run_experiment,
 )
 from langreward.experiments.rundir import RunPaths
-from langreward.rl.training import RunContext, TrainingSetup
+from langreward.plugin import Method, OnlineSetup, RunContext, register, unregister
+from langreward.plugin import registry as plugin_registry
 
 SLOW_RUN = textwrap.dedent(
     """
@@ -190,65 +190,97 @@ def test_resume_refuses_a_different_config(tiny_runs, tiny_config, tmp_path):
 
 
 def test_missing_method_package_is_a_clear_error(tiny_config, tmp_path, monkeypatch):
-    monkeypatch.setitem(METHODS, "lare", "langreward.lare.not_written_yet:build_setup")
-    with pytest.raises(MethodNotAvailableError, match="method 'lare' is not available"):
-        run_experiment(tiny_config(method="lare"), tmp_path / "r")
-    summary = RunPaths(tmp_path / "r").read_summary()
-    assert summary["status"] == "failed" and "MethodNotAvailableError" in summary["error"]
+    monkeypatch.setitem(plugin_registry.BUILTIN, "lare", "langreward.lare.not_written_yet:METHOD")
+    monkeypatch.delitem(plugin_registry._registered, "lare", raising=False)
+    with pytest.raises(ConfigError, match="method 'lare' is not available: its module"):
+        tiny_config(method="lare", algo="sac")
+    assert not list(tmp_path.iterdir())
 
 
-def test_baseline_rejects_settings(tiny_config, tmp_path):
-    with pytest.raises(ConfigError, match="baseline method takes no settings"):
-        run_experiment(tiny_config(baseline={"scale": 1}), tmp_path / "r")
+def test_baseline_rejects_settings(tiny_config):
+    with pytest.raises(ConfigError, match="baseline.scale: unknown field"):
+        tiny_config(baseline={"scale": 1})
 
 
 class AddBonus(VecEnvWrapper):
-    """A stand-in for a shaping method: +10 on every step, outside Monitor."""
+    """A stand-in for a shaping method: +bonus on every step, outside Monitor."""
+
+    def __init__(self, venv, bonus: float) -> None:
+        super().__init__(venv)
+        self.bonus = bonus
 
     def reset(self):
         return self.venv.reset()
 
     def step_wait(self):
         obs, reward, done, infos = self.venv.step_wait()
-        return obs, reward + 10.0, done, infos
+        return obs, reward + self.bonus, done, infos
 
 
-def shaping_method(settings: dict[str, Any], context: RunContext) -> TrainingSetup:
+class BonusSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bonus: float = 10.0
+
+
+def build_bonus(settings: BonusSettings, context: RunContext) -> OnlineSetup:
     env = make_vec_env(context.env_id, n_envs=context.n_envs, seed=context.seed)
-    eval_env = make_vec_env(context.env_id, n_envs=1, seed=context.seed + 1)
-    stats = {"calls": 0}
-
-    def summary() -> dict[str, Any]:
-        stats["calls"] += 1
-        return {
-            "bonus": settings["bonus"],
-            "llm": {
-                "calls": 10,
-                "cache_hits": 4,
-                "prompt_tokens": 100,
-                "completion_tokens": 20,
-                "llm_seconds": 0.25,
-            },
-        }
-
-    return TrainingSetup(AddBonus(env), eval_env, model_kwargs={"gamma": 0.95}, summary=summary)
+    eval_env = make_vec_env(context.env_id, n_envs=1, seed=context.eval_seed)
+    llm = context.llm.get()
+    for prompt in ("a", "b", "a"):  # three calls, one of them repeated
+        llm.chat(prompt)
+    return OnlineSetup(
+        AddBonus(env, settings.bonus),
+        eval_env,
+        model_kwargs={"gamma": 0.95},
+        summary=lambda: {"bonus": settings.bonus},
+    )
 
 
-def test_method_contract_shaped_training_original_metrics(tiny_config, tmp_path, monkeypatch):
-    monkeypatch.setitem(METHODS, "lmgt", shaping_method)
-    config = tiny_config(method="lmgt", lmgt={"bonus": 10}, total_timesteps=512, llm="scripted")
+@pytest.fixture
+def bonus_method():
+    register(Method("bonus", BonusSettings, build_bonus, description="test: +bonus"))
+    yield
+    unregister("bonus")
+
+
+def test_method_contract_shaped_training_original_metrics(tiny_config, tmp_path, bonus_method):
+    config = tiny_config(method="bonus", bonus={"bonus": 5}, total_timesteps=512, llm="scripted")
     result = run_experiment(config, tmp_path / "r")
     episodes = rows(result.run_dir, "episode")
     assert episodes and all(r["return"] == r["length"] for r in episodes)  # not shaped
     assert np.isclose(
         result.summary["final_eval_return_mean"], result.summary["final_eval"]["return_mean"]
     )
-    assert result.summary["method_summary"]["bonus"] == 10
-    assert result.summary["llm"]["calls"] == 10 and result.summary["llm_spec"] == "scripted"
-    assert rows(result.run_dir, "method")[-1]["stats"]["llm"]["cache_hits"] == 4
+    assert result.summary["method_summary"]["bonus"] == 5
+    # the runner made the LLM, counted it, exported its transcript and named it
+    assert result.summary["llm"]["calls"] == 3 and result.summary["llm_spec"] == "scripted"
+    transcript = (result.run_dir / "llm_transcript.jsonl").read_text().splitlines()
+    assert len(transcript) == 2  # distinct calls
     from stable_baselines3 import PPO
 
     assert PPO.load(result.run_dir / "checkpoints" / "latest.zip").gamma == 0.95
+
+
+def test_a_method_section_typo_fails_before_anything_is_created(tiny_config, bonus_method):
+    with pytest.raises(
+        ConfigError, match=r"bonus\.bonsu: unknown field; allowed fields here: bonus"
+    ):
+        tiny_config(method="bonus", bonus={"bonsu": 1})
+    with pytest.raises(ConfigError, match="method: unknown method 'bonsu'"):
+        tiny_config(method="bonsu")
+
+
+def test_torch_threads_default_to_one_during_a_run(tiny_config, tmp_path):
+    import torch
+
+    seen = []
+    before = torch.get_num_threads()
+    run_experiment(
+        tiny_config(total_timesteps=256, checkpoint_every=0, eval={"episodes": 1}),
+        tmp_path / "r",
+        progress=lambda p: seen.append(torch.get_num_threads()),
+    )
+    assert set(seen) == {1} and torch.get_num_threads() == before
 
 
 def test_off_policy_checkpoint_has_replay_buffer(tmp_path, tiny_config):

@@ -14,7 +14,7 @@ from langreward.lare.encoder import (
 )
 from langreward.lare.forms import form_for
 from langreward.llm import make_llm
-from langreward.rl.training import RunContext
+from langreward.plugin import RunContext, RunLLM
 
 GOOD = """```python
 import numpy as np
@@ -94,23 +94,24 @@ def test_hostile_code_is_rejected_and_never_run(transitions, tmp_path):
 
 
 def test_load_encoder_saves_code_and_reuses_it_without_llm(tmp_path, monkeypatch):
-    context = RunContext("Pendulum-v1", "sac", 0, 1, 100, tmp_path, llm_spec="scripted")
-    import langreward.lare.encoder as encoder_module
+    import langreward.plugin.run_llm as run_llm_module
 
     monkeypatch.setattr(
-        encoder_module,
+        run_llm_module,
         "make_llm",
         lambda spec, cache: make_llm("scripted", responses=script([GOOD, GOOD])),
     )
+    context = RunContext("Pendulum-v1", "sac", 0, 1, 100, tmp_path, llm=RunLLM("scripted"))
     encoder = load_encoder(LaReSettings(encoder=settings(n_candidates=2)), context)
     assert (tmp_path / "encoder.py").is_file() and encoder.n_factors == 3
-    assert (tmp_path / "encoder_transcript.jsonl").is_file()
+    assert context.llm.stats()["calls"] > 0  # the run's LLM: the runner reports its cost
     obs, actions = sample_transitions("Pendulum-v1", count=10)
     assert encoder.features(obs, actions).shape == (10, 3)
     # a second load (resume) needs no LLM at all and keeps the origin
-    monkeypatch.setattr(encoder_module, "make_llm", None)
-    again = load_encoder(LaReSettings(), context)
-    assert again.origin == "llm:scripted"
+    monkeypatch.setattr(run_llm_module, "make_llm", None)
+    fresh = RunContext("Pendulum-v1", "sac", 0, 1, 100, tmp_path, llm=RunLLM("scripted"))
+    again = load_encoder(LaReSettings(), fresh)
+    assert again.origin == "llm:scripted" and not fresh.llm.used
     np.testing.assert_allclose(again.features(obs, actions), encoder.features(obs, actions))
 
 

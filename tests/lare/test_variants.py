@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 from stable_baselines3 import SAC, TD3
 
-from langreward.lare.run import build_setup
-from langreward.rl.training import RunContext
+from langreward.experiments import ConfigError, validate_config
+from langreward.lare.config import LaReSettings
+from langreward.lare.plugin import build
+from langreward.plugin import OnlineSetup, RunContext
+
+
+def build_setup(settings: dict, context: RunContext) -> OnlineSetup:
+    return build(LaReSettings.model_validate(settings), context)
 
 
 def _context(tmp_path, algo="sac"):
@@ -62,14 +68,19 @@ def test_dense_reference_uses_env_reward(tmp_path):
     assert rewards[0] != 0.0
 
 
-def test_on_policy_algorithm_is_a_clear_error(tmp_path):
-    with pytest.raises(ValueError, match="off-policy"):
-        build_setup({"variant": "rd"}, _context(tmp_path, "ppo"))
+def _config(**changes):
+    base = {"name": "t", "method": "lare", "env": "Pendulum-v1", "algo": "sac"}
+    return validate_config({**base, "total_timesteps": 100, **changes}, "t")
 
 
-def test_bad_settings_name_the_field(tmp_path):
-    with pytest.raises(ValueError, match=r"lare\.decoder\.loss"):
-        build_setup({"variant": "rd", "decoder": {"loss": "mse"}}, _context(tmp_path))
+def test_on_policy_algorithm_is_a_clear_error():
+    with pytest.raises(ConfigError, match="method 'lare' works with sac, td3; got 'ppo'"):
+        _config(algo="ppo", lare={"variant": "rd"})
+
+
+def test_bad_settings_name_the_field():
+    with pytest.raises(ConfigError, match=r"lare\.decoder\.loss"):
+        _config(lare={"variant": "rd", "decoder": {"loss": "mse"}})
 
 
 def test_proxy_correlation_measures_fidelity_to_hidden_rewards():
@@ -104,7 +115,7 @@ def test_decoder_solver_choice():
         DecoderSettings(solver="exact")
 
 
-def test_resumed_replay_buffer_keeps_the_trained_decoder(tmp_path):
+def test_resumed_method_state_keeps_the_trained_decoder(tmp_path):
     settings = {"variant": "rrd", "decoder": {"train_every": 100, "gradient_steps": 2}}
 
     def model_for(setup):
@@ -124,10 +135,15 @@ def test_resumed_replay_buffer_keeps_the_trained_decoder(tmp_path):
     trained = model.replay_buffer.relabel
     assert trained.updates > 0
     model.save_replay_buffer(tmp_path / "buffer.pkl")
+    import torch
+
+    torch.save(first.state_dict(), tmp_path / "state.pt")
 
     second = build_setup(settings, _context(tmp_path))
     resumed = model_for(second)
     resumed.load_replay_buffer(tmp_path / "buffer.pkl")
+    assert resumed.replay_buffer.relabel is None  # the buffer does not carry the decoder
+    second.load_state_dict(torch.load(tmp_path / "state.pt", weights_only=False))
     resumed.learn(1, callback=second.callbacks, reset_num_timesteps=False)
     proxy = resumed.replay_buffer.relabel
     assert proxy is second.callbacks[0].proxy and proxy.updates == trained.updates

@@ -1,4 +1,4 @@
-"""Settings validation and ``build_setup`` (the runner's entry point)."""
+"""Settings validation and the plug-in's ``build`` (the runner's entry point)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ from langreward.lmgt import (
     TextKey,
     VecRewardShift,
 )
-from langreward.lmgt.run import build_setup
-from langreward.rl.training import RunContext
+from langreward.lmgt.plugin import build
+from langreward.plugin import OnlineSetup, RunContext, RunLLM
+
+
+def build_setup(settings: dict, context: RunContext) -> OnlineSetup:
+    return build(LMGTSettings.parse(settings), context)
 
 
 def _context(tmp_path: Path, env_id: str = "CartPole-v1", **kwargs) -> RunContext:
@@ -27,7 +31,7 @@ def _context(tmp_path: Path, env_id: str = "CartPole-v1", **kwargs) -> RunContex
         "n_envs": 2,
         "total_timesteps": 256,
         "run_dir": tmp_path,
-        "llm_spec": "scripted",
+        "llm": RunLLM("scripted"),
     }
     values.update(kwargs)
     return RunContext(env_id=env_id, **values)
@@ -80,7 +84,8 @@ def test_settings_errors_name_the_field(settings: dict, message: str) -> None:
 
 
 def test_build_setup_oracle_trains_and_summarises(tmp_path: Path) -> None:
-    setup = build_setup({"judge": "oracle", "scale": 0.2}, _context(tmp_path))
+    context = _context(tmp_path)
+    setup = build_setup({"judge": "oracle", "scale": 0.2}, context)
     assert isinstance(setup.env, VecRewardShift) and setup.env.num_envs == 2
     assert isinstance(setup.eval_env, VecEnv) and not isinstance(setup.eval_env, VecRewardShift)
     assert isinstance(setup.callbacks[0], LMGTLogCallback)
@@ -89,16 +94,17 @@ def test_build_setup_oracle_trains_and_summarises(tmp_path: Path) -> None:
     )
     summary = setup.summary()
     json.dumps(summary)
-    assert summary["llm"] == {}
     judge = summary["judge"]
     assert judge["name"] == "oracle" and judge["reference"] == "cartpole-heuristic"
     assert judge["pairs"] >= 128 and judge["agreement"] == 1.0
+    assert not context.llm.used  # an oracle never asks for the LLM
     setup.close()
 
 
 @pytest.mark.parametrize("background", [False, True])
 def test_build_setup_llm_judge_uses_context_llm(tmp_path: Path, background: bool) -> None:
     # the bare scripted backend answers "ok": every judgment is unparseable -> 0, counted
+    context = _context(tmp_path)
     setup = build_setup(
         {
             "judge": "llm",
@@ -106,7 +112,7 @@ def test_build_setup_llm_judge_uses_context_llm(tmp_path: Path, background: bool
             "budget": {"kind": "first_n", "steps": 8},
             "background": background,
         },
-        _context(tmp_path),
+        context,
     )
     setup.env.reset()
     for _ in range(6):
@@ -117,9 +123,8 @@ def test_build_setup_llm_judge_uses_context_llm(tmp_path: Path, background: bool
     assert summary["judge"]["name"] == "llm" and summary["judge"]["pairs"] == 8
     assert summary["judge"]["unparseable"] == summary["judge"]["queries"] > 0
     assert summary["judge"]["shaping"]["judged_steps"] == 8
-    assert summary["llm"]["calls"] > 0
+    assert context.llm.stats()["calls"] > 0  # the runner's LLM: it reports the cost
     setup.close()
-    assert (tmp_path / "llm_transcript.jsonl").exists()
 
 
 def test_build_setup_noisy_none_and_errors(tmp_path: Path) -> None:

@@ -19,14 +19,18 @@ from rich.progress import (
 
 from langreward.experiments import (
     ExperimentError,
+    MethodNotAvailableError,
     build_report,
     load_config,
     parse_grid,
+    plan_sweep,
     resume_run,
     run_experiment,
     run_sweep,
 )
+from langreward.experiments.yamlio import dump_yaml
 from langreward.llm import LLMError
+from langreward.plugin import get_method, method_names
 
 console = Console()
 SET_OPTION = typer.Option(None, "--set", help="override a config value: key.sub=value (repeatable)")
@@ -77,8 +81,25 @@ def run(
     resume: Path = typer.Option(None, "--resume", help="resume an interrupted run directory"),
     run_dir: Path = typer.Option(None, "--run-dir", help="where to run (default: runs/NAME/...)"),
     seed: int = typer.Option(None, help="run this seed only (default: every seed, in turn)"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="validate, print the resolved config (every default) and exit"
+    ),
 ) -> None:
     """Train a config (every seed in turn), or resume an interrupted run with --resume."""
+    errors = (ExperimentError, MethodNotAvailableError, LLMError, ValueError, FileNotFoundError)
+    cfg = None
+    if resume is None:  # validate before anything starts: a bad config makes no directory
+        if config is None:
+            raise _fail(ValueError("give a CONFIG file or --resume RUN_DIR"))
+        try:
+            cfg = load_config(config, overrides or [])
+        except errors as exc:
+            raise _fail(exc) from None
+    if dry_run:
+        if cfg is None:
+            raise _fail(ValueError("--dry-run needs a CONFIG file"))
+        console.print(dump_yaml(cfg.resolved_dict()), end="", markup=False, highlight=False)
+        return
     _checkpoint_on_sigterm()
     progress = _run_progress()
     task = progress.add_task("train", total=None, info="")
@@ -93,9 +114,7 @@ def run(
                 result = resume_run(resume, progress=report)
                 results = [result]
             else:
-                if config is None:
-                    raise typer.BadParameter("give a CONFIG file or --resume RUN_DIR")
-                cfg = load_config(config, overrides or [])
+                assert cfg is not None
                 seeds = [seed] if seed is not None else cfg.seeds
                 results = []
                 for s in seeds:
@@ -105,7 +124,7 @@ def run(
         where = getattr(exc, "run_dir", None)
         console.print(f"interrupted; resume with: langreward run --resume {where}")
         raise typer.Exit(130) from None
-    except (ExperimentError, LLMError, ValueError, FileNotFoundError) as exc:
+    except errors as exc:
         raise _fail(exc) from None
     for result in results:
         if result.skipped:
@@ -123,12 +142,21 @@ def sweep(
         None, "--ray", help="run on Ray: an address, or 'local' for a single-machine Ray"
     ),
     out: Path = typer.Option(None, "--out", help="sweep directory"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="validate every grid point, list the runs and exit"
+    ),
 ) -> None:
     """Run the cross product of --grid values and seeds, in parallel (processes or Ray)."""
     try:
         cfg = load_config(config, overrides or [])
         grid_values = parse_grid(grid or [])
-    except (ExperimentError, ValueError) as exc:
+        if dry_run:
+            sweep_dir, planned = plan_sweep(cfg, seeds, grid_values, out)
+            for _, planned_run in planned:
+                console.print(f"{planned_run.label}: {planned_run.run_dir}", markup=False)
+            console.print(f"{len(planned)} runs in {sweep_dir}; nothing was run", markup=False)
+            return
+    except (ExperimentError, MethodNotAvailableError, ValueError) as exc:
         raise _fail(exc) from None
     progress = _run_progress()
     task = progress.add_task(f"sweep {cfg.name}", total=None, info="")
@@ -150,13 +178,26 @@ def sweep(
                 out_dir=out,
                 progress=report,
             )
-    except (ExperimentError, ValueError) as exc:
+    except (ExperimentError, MethodNotAvailableError, LLMError, ValueError) as exc:
         raise _fail(exc) from None
     failed = [r for r in result.runs if r.status == "failed"]
     console.print(
         f"sweep directory: {result.sweep_dir} ({len(result.runs)} runs, {len(failed)} failed)"
     )
     console.print(f"report: langreward report {result.sweep_dir} -o report.html")
+
+
+def methods() -> None:
+    """List the registered methods (built in, registered in code, or from entry points)."""
+    for name in method_names():
+        try:
+            method = get_method(name)
+        except MethodNotAvailableError as exc:
+            console.print(f"{name:10s} [yellow]not available:[/yellow] {exc}")
+            continue
+        kind = "online" if method.online else "offline"
+        algos = ", ".join(sorted(method.algos)) if method.algos else "any SB3 algorithm"
+        console.print(f"{name:10s} {method.description} ({kind}; {algos})", markup=False)
 
 
 def report(

@@ -19,6 +19,7 @@ app.command()(experiment_commands.run)
 app.command()(experiment_commands.sweep)
 app.command()(experiment_commands.report)
 app.command()(experiment_commands.demo)
+app.command()(experiment_commands.methods)
 app.add_typer(llm_app, name="llm")
 app.add_typer(cache_app, name="cache")
 

@@ -30,8 +30,6 @@ _EXPORTS = {
     "SweepRun": "sweep",
     "SweepProgress": "sweep",
     "build_report": "report",
-    "METHODS": "methods",
-    "resolve_method": "methods",
     "ExperimentError": "errors",
     "ConfigError": "errors",
     "MethodNotAvailableError": "errors",
@@ -43,7 +41,6 @@ __all__ = [
     "ConfigError",
     "ExperimentConfig",
     "ExperimentError",
-    "METHODS",
     "MethodNotAvailableError",
     "RunExistsError",
     "RunInterrupted",
@@ -58,7 +55,6 @@ __all__ = [
     "load_config",
     "parse_grid",
     "plan_sweep",
-    "resolve_method",
     "resume_run",
     "run_experiment",
     "run_sweep",
@@ -75,7 +71,6 @@ if TYPE_CHECKING:
         RunExistsError,
         RunInterrupted,
     )
-    from langreward.experiments.methods import METHODS, resolve_method
     from langreward.experiments.overrides import apply_overrides
     from langreward.experiments.report import build_report
     from langreward.experiments.runner import RunResult, resume_run, run_experiment

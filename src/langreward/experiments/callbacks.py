@@ -30,6 +30,7 @@ class RunProgress:
     episodes: int
     recent_return: float | None  # mean original return of the last 20 episodes
     wall_time: float
+    stage: str | None = None  # offline pipelines: the stage running (timesteps count stages)
 
 
 ProgressFn = Callable[[RunProgress], None]
@@ -83,6 +84,8 @@ class RunMonitorCallback(BaseCallback):
         total_timesteps: int,
         off_policy: bool,
         method_summary: Callable[[], dict[str, Any]],
+        save_method_state: Callable[[], None] = lambda: None,
+        llm_state: Callable[[], dict[str, Any]] = dict,
         wall_offset: float = 0.0,
         episodes_done: int = 0,
         recent_returns: list[float] | None = None,
@@ -98,6 +101,8 @@ class RunMonitorCallback(BaseCallback):
         self.total_timesteps = total_timesteps
         self.off_policy = off_policy
         self.method_summary = method_summary
+        self.save_method_state = save_method_state
+        self.llm_state = llm_state
         self.wall_offset = wall_offset
         self.episodes = episodes_done
         self.recent = list(recent_returns or [])[-20:]
@@ -212,8 +217,8 @@ class RunMonitorCallback(BaseCallback):
         return stats
 
     def save_checkpoint(self) -> None:
-        """Save model (+ replay buffer), then ``state.json`` naming the metrics line count
-        (once per timestep)."""
+        """Save model (+ replay buffer) and the method's state, then ``state.json`` naming the
+        metrics line count and the LLM counters (once per timestep)."""
         if self._last_ckpt_t == self.model.num_timesteps:
             return
         self._last_ckpt_t = self.model.num_timesteps
@@ -226,6 +231,7 @@ class RunMonitorCallback(BaseCallback):
             tmp_buffer = self.paths.checkpoints / "replay_buffer.tmp.pkl"
             self.model.save_replay_buffer(tmp_buffer)
             os.replace(tmp_buffer, self.paths.replay_buffer)
+        self.save_method_state()
         write_checkpoint_state(
             self.paths,
             {
@@ -234,6 +240,7 @@ class RunMonitorCallback(BaseCallback):
                 "episodes": self.episodes,
                 "recent_returns": self.recent,
                 "wall_time": self.wall_time(),
+                "llm": self.llm_state(),
             },
         )
         log.info("checkpoint at %d steps in %s", self.model.num_timesteps, self.paths.checkpoints)

@@ -33,7 +33,6 @@ from langreward.experiments.overrides import apply_overrides, normalize_raw
 from langreward.experiments.yamlio import dump_yaml, read_yaml
 
 AlgoName = Literal["ppo", "dqn", "a2c", "sac", "td3"]
-MethodName = Literal["baseline", "lmgt", "lare"]
 
 
 class _Strict(BaseModel):
@@ -55,13 +54,21 @@ class EvalConfig(_Strict):
     deterministic: bool = True
 
 
-class ExperimentConfig(_Strict):
-    """One experiment: a method, an env, an SB3 algorithm, a budget and seeds."""
+class ExperimentConfig(BaseModel):
+    """One experiment: a method, an env, an SB3 algorithm, a budget and seeds.
+
+    Besides the fields below, a config may hold one section per registered method, named
+    after it (``lmgt: {...}``); :func:`validate_config` checks each against the method's
+    settings class. The sections are kept as written (``to_dict``), so a sweep's grid values
+    apply to what the user wrote; :meth:`resolved_dict` fills in every default.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)
-    method: MethodName = "baseline"
+    method: str = Field(default="baseline", min_length=1)
     env: EnvConfig
-    algo: AlgoName
+    algo: AlgoName | None = None
     algo_kwargs: dict[str, Any] = Field(default_factory=dict)
     policy: str = "MlpPolicy"
     n_envs: int = Field(default=1, ge=1)
@@ -72,9 +79,11 @@ class ExperimentConfig(_Strict):
     checkpoint_every: int = Field(default=0, ge=0)
     threshold: float | None = None
     threshold_window: int = Field(default=20, ge=1)
-    baseline: dict[str, Any] = Field(default_factory=dict)
-    lmgt: dict[str, Any] = Field(default_factory=dict)
-    lare: dict[str, Any] = Field(default_factory=dict)
+    torch_threads: int = Field(
+        default=1,
+        ge=0,
+        description="torch threads of the training process (0: torch's default, all cores)",
+    )
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -93,9 +102,25 @@ class ExperimentConfig(_Strict):
         return value
 
     # -- helpers ------------------------------------------------------------------------
-    def method_settings(self) -> dict[str, Any]:
-        """The free-form section of the chosen method, passed to its ``build_setup``."""
-        return dict(getattr(self, self.method))
+    def sections(self) -> dict[str, Any]:
+        """The method sections as written (``{"lmgt": {...}}``)."""
+        return dict(self.model_extra or {})
+
+    def method_section(self) -> dict[str, Any]:
+        """The chosen method's section as written (``{}`` when there is none)."""
+        return dict(self.sections().get(self.method) or {})
+
+    def method_settings(self) -> BaseModel:
+        """The chosen method's validated settings object (defaults filled in)."""
+        from langreward.plugin import get_method
+
+        return get_method(self.method).settings.model_validate(self.method_section())
+
+    def resolved_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` with the chosen method's section complete (every default)."""
+        data = self.to_dict()
+        data[self.method] = self.method_settings().model_dump(mode="json")
+        return data
 
     def for_seed(self, seed: int) -> ExperimentConfig:
         """This config restricted to one seed (what a run directory's ``config.yaml`` holds)."""
@@ -149,13 +174,60 @@ def validate_config(
         config = ExperimentConfig.model_validate(normalize_raw(data))
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, source)) from None
-    if check_algo:
+    problems = check_method_sections(config)
+    if problems:
+        raise ConfigError([f"{source}: {p}" for p in problems])
+    if check_algo and config.algo is not None:
         from langreward.experiments.algos import check_algo_kwargs
 
         problems = check_algo_kwargs(config.algo, config.algo_kwargs)
         if problems:
             raise ConfigError([f"{source}: {p}" for p in problems])
     return config
+
+
+def check_method_sections(config: ExperimentConfig) -> list[str]:
+    """Problems with ``method`` and the method sections (one line each, naming the field).
+
+    The chosen method must be registered and importable; every section must be named after a
+    registered method and validate against its settings (sections of methods that cannot be
+    imported are checked only when chosen).
+    """
+    from langreward.plugin import MethodNotAvailableError, get_method, method_names
+
+    names = method_names()
+    if config.method not in names:
+        return [f"method: unknown method {config.method!r}; registered methods: {', '.join(names)}"]
+    problems: list[str] = []
+    for section, value in config.sections().items():
+        if section not in names:
+            allowed = ", ".join(ExperimentConfig.model_fields)
+            problems.append(
+                f"{section}: unknown field; allowed fields here: {allowed}, or a section "
+                f"named after a method ({', '.join(names)})"
+            )
+            continue
+        if value is not None and not isinstance(value, Mapping):
+            problems.append(f"{section}: a method section must be a mapping of settings")
+            continue
+        try:
+            method = get_method(section)
+        except MethodNotAvailableError as exc:
+            if section == config.method:
+                problems.append(f"method: {exc}")
+            continue
+        try:
+            method.settings.model_validate(dict(value or {}))
+        except ValidationError as exc:
+            problems.extend(
+                format_validation_error(exc, None, prefix=(section,), root=method.settings)
+            )
+    if not problems:
+        try:
+            problems.extend(get_method(config.method).problems(config.algo))
+        except MethodNotAvailableError as exc:
+            problems.append(f"method: {exc}")
+    return problems
 
 
 def load_config(
@@ -189,15 +261,25 @@ def as_config(config: ExperimentConfig | Mapping[str, Any] | str | Path) -> Expe
 
 
 # -- error messages -------------------------------------------------------------------------
-def format_validation_error(error: ValidationError, source: str) -> list[str]:
-    """One line per pydantic error: ``<source>: <field.path>: <message> (got <input>)``."""
+def format_validation_error(
+    error: ValidationError,
+    source: str | None,
+    *,
+    prefix: tuple[str, ...] = (),
+    root: type[BaseModel] | None = None,
+) -> list[str]:
+    """One line per pydantic error: ``<source>: <field.path>: <message> (got <input>)``.
+
+    ``prefix`` is prepended to each field path and ``root`` is the model the paths start
+    from (default :class:`ExperimentConfig`); a method section passes its name and settings.
+    """
     lines = []
     for item in error.errors():
         loc = tuple(item["loc"])
-        path = ".".join(str(p) for p in loc) or "(top level)"
+        path = ".".join(str(p) for p in (*prefix, *loc)) or "(top level)"
         kind = item["type"]
         if kind == "extra_forbidden":
-            allowed = allowed_fields(loc[:-1])
+            allowed = allowed_fields(loc[:-1], root or ExperimentConfig)
             hint = f"; allowed fields here: {', '.join(allowed)}" if allowed else ""
             message = f"unknown field{hint}"
         elif kind == "missing":
@@ -207,13 +289,13 @@ def format_validation_error(error: ValidationError, source: str) -> list[str]:
             value = item.get("input")
             if not isinstance(value, dict | list) and kind != "value_error":
                 message += f" (got {value!r})"
-        lines.append(f"{source}: {path}: {message}")
+        lines.append(f"{source}: {path}: {message}" if source else f"{path}: {message}")
     return lines
 
 
-def allowed_fields(loc: tuple[Any, ...]) -> list[str]:
-    """The field names of the config section at ``loc`` (``()`` is the top level)."""
-    model: Any = ExperimentConfig
+def allowed_fields(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> list[str]:
+    """The field names of the section at ``loc`` of ``root`` (default: the config)."""
+    model: Any = root or ExperimentConfig
     for part in loc:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return []

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from langreward.plugin.registry import MethodNotAvailableError
+
+__all__ = [
+    "ConfigError",
+    "ExperimentError",
+    "MethodNotAvailableError",
+    "RunExistsError",
+    "RunInterrupted",
+]
+
 
 class ExperimentError(Exception):
     """Base class of every error raised by :mod:`langreward.experiments`."""
@@ -18,10 +28,6 @@ class ConfigError(ExperimentError, ValueError):
     def __init__(self, problems: str | list[str]) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
-
-
-class MethodNotAvailableError(ExperimentError):
-    """The config names a method whose package cannot be imported."""
 
 
 class RunExistsError(ExperimentError):

@@ -10,7 +10,10 @@
       checkpoints/
         latest.zip           the SB3 model
         replay_buffer.pkl    off-policy algorithms only
-        state.json           timesteps done, metrics line count, wall time
+        method_state.pt      the method's own state (counters, judge memory, decoder), torch.save
+        state.json           timesteps done, metrics line count, wall time, LLM counters
+                             (offline pipelines: the stages done; no model)
+      stage artefacts        offline pipelines: whatever each stage writes
       summary.json           written at the end (status: finished | failed | interrupted)
 """
 
@@ -47,7 +50,8 @@ def slug(text: str) -> str:
 def run_dir_name(config: ExperimentConfig, seed: int) -> str:
     """``<method>-<env>-<algo>-seed<k>-<hash>``; the hash covers the whole config and the seed,
     so running the same config again finds (and resumes or skips) the same directory."""
-    return f"{config.method}-{slug(config.env.id)}-{config.algo}-seed{seed}-{config.run_key(seed)}"
+    algo = config.algo or "offline"
+    return f"{config.method}-{slug(config.env.id)}-{algo}-seed{seed}-{config.run_key(seed)}"
 
 
 def default_run_dir(config: ExperimentConfig, seed: int, root: Path | None = None) -> Path:
@@ -99,6 +103,10 @@ class RunPaths:
         return self.checkpoints / "replay_buffer.pkl"
 
     @property
+    def method_state(self) -> Path:
+        return self.checkpoints / "method_state.pt"
+
+    @property
     def state(self) -> Path:
         return self.checkpoints / "state.json"
 
@@ -107,7 +115,9 @@ class RunPaths:
 
     def read_state(self) -> dict[str, Any] | None:
         state = read_json(self.state)
-        return state if state and self.model.is_file() else None
+        if not state:
+            return None
+        return state if self.model.is_file() or "stages_done" in state else None
 
     def read_meta(self) -> dict[str, Any]:
         return read_json(self.meta) or {}
@@ -165,7 +175,7 @@ def new_meta(config: ExperimentConfig, seed: int, labels: dict[str, Any]) -> dic
         "labels": labels,
         "config_key": config.config_key(),
         "run_key": config.run_key(seed),
-        "llm": config.llm if config.method != "baseline" else None,
+        "llm": config.llm,
         "versions": versions(),
         "git": git_commit(),
         "hostname": socket.gethostname(),

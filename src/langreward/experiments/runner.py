@@ -1,5 +1,11 @@
 """Run one experiment (one config, one seed) in its own directory, resumably.
 
+The runner knows no method by name: it looks ``config.method`` up in the plug-in registry,
+builds it with the run's context (the run's LLM included), then trains its
+:class:`~langreward.plugin.OnlineSetup` (:mod:`.online`) or runs its
+:class:`~langreward.plugin.OfflinePipeline` (:mod:`.offline`). It owns the LLM: it exports
+the transcript, closes it and writes its cost into ``summary.json`` whatever the method.
+
 Example:
     >>> from langreward.experiments import load_config, run_experiment
     >>> result = run_experiment(load_config("configs/baseline/cartpole-ppo.yaml"))  # doctest: +SKIP
@@ -11,40 +17,42 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import CallbackList
-from stable_baselines3.common.utils import configure_logger
-
-from langreward.experiments.algos import (
-    OFF_POLICY,
-    algo_class,
-    check_algo_kwargs,
-    prepare_algo_kwargs,
-)
-from langreward.experiments.callbacks import ProgressFn, RunMonitorCallback
+from langreward.experiments.algos import check_algo_kwargs
+from langreward.experiments.callbacks import ProgressFn
 from langreward.experiments.config import ExperimentConfig, as_config, load_config
-from langreward.experiments.curves import curve_auc, learning_curve, steps_to_threshold
-from langreward.experiments.errors import ConfigError, RunExistsError, RunInterrupted
+from langreward.experiments.errors import (
+    ConfigError,
+    ExperimentError,
+    RunExistsError,
+    RunInterrupted,
+)
 from langreward.experiments.jsonio import write_json
-from langreward.experiments.methods import resolve_method
+from langreward.experiments.offline import run_pipeline
+from langreward.experiments.online import train_online
 from langreward.experiments.rundir import (
     MetricsWriter,
     RunPaths,
     default_run_dir,
     new_meta,
-    now_iso,
     record_resume,
 )
-from langreward.rl.training import RunContext, TrainingSetup
+from langreward.experiments.session import ActiveRun, Session, write_status
+from langreward.plugin import (
+    TRANSCRIPT_NAME,
+    OfflinePipeline,
+    OnlineSetup,
+    RunContext,
+    RunLLM,
+    get_method,
+)
 
 log = logging.getLogger(__name__)
-
-TB_LOG_NAME = "run"
 
 
 @dataclass
@@ -59,14 +67,6 @@ class RunResult:
     @property
     def status(self) -> str:
         return str(self.summary.get("status", "unknown"))
-
-
-@dataclass
-class _Session:
-    """What a (fresh or resumed) session of a run starts from."""
-
-    state: dict[str, Any] | None = None
-    labels: dict[str, Any] = field(default_factory=dict)
 
 
 def run_experiment(
@@ -107,7 +107,7 @@ def run_experiment(
         seed = RunPaths(Path(run_dir)).read_meta().get("seed")
     seed = config.seeds[0] if seed is None else int(seed)
     config = config.for_seed(seed)
-    problems = check_algo_kwargs(config.algo, config.algo_kwargs)
+    problems = check_algo_kwargs(config.algo, config.algo_kwargs) if config.algo else []
     if problems:
         raise ConfigError(problems)
     paths = RunPaths(Path(run_dir) if run_dir else default_run_dir(config, seed, runs_root))
@@ -117,7 +117,7 @@ def run_experiment(
         log.info("run %s already finished; not repeating it", paths.root)
         return RunResult(paths.root, previous, skipped=True)
     session = _prepare(config, seed, paths, resume, dict(labels or {}))
-    return _train(config, seed, paths, session, progress)
+    return _execute(config, seed, paths, session, progress)
 
 
 def resume_run(run_dir: str | Path, progress: ProgressFn | None = None) -> RunResult:
@@ -137,7 +137,7 @@ def _prepare(
     paths: RunPaths,
     resume: bool,
     labels: dict[str, Any],
-) -> _Session:
+) -> Session:
     started = paths.config.is_file()
     state = paths.read_state() if started else None
     if started and not resume:
@@ -166,11 +166,11 @@ def _prepare(
         write_json(paths.meta, new_meta(config, seed, labels))
     else:
         record_resume(paths, int(state["timesteps"]))
-    return _Session(state=state, labels=labels)
+    return Session(state=state, labels=labels)
 
 
-# -- training ---------------------------------------------------------------------------------
-def _context(config: ExperimentConfig, seed: int, paths: RunPaths) -> RunContext:
+# -- running ----------------------------------------------------------------------------------
+def _context(config: ExperimentConfig, seed: int, paths: RunPaths, llm: RunLLM) -> RunContext:
     return RunContext(
         env_id=config.env.id,
         algo=config.algo,
@@ -178,105 +178,55 @@ def _context(config: ExperimentConfig, seed: int, paths: RunPaths) -> RunContext
         n_envs=config.n_envs,
         total_timesteps=config.total_timesteps,
         run_dir=paths.root,
-        llm_spec=config.llm,
+        llm=llm,
         env_kwargs=dict(config.env.kwargs),
     )
 
 
-def _model_kwargs(config: ExperimentConfig, setup: TrainingSetup) -> dict[str, Any]:
-    kwargs = prepare_algo_kwargs(config.algo, config.algo_kwargs)
-    overlap = sorted(set(kwargs) & set(setup.model_kwargs))
-    if overlap:
-        log.warning("method %s overrides algo_kwargs %s", config.method, overlap)
-    kwargs.update(setup.model_kwargs)
-    kwargs.setdefault("verbose", 0)
-    return kwargs
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run with ``count`` torch threads (0: leave torch's setting), restored afterwards."""
+    if count <= 0:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
-def _build_model(
-    config: ExperimentConfig, seed: int, paths: RunPaths, setup: TrainingSetup, state: dict | None
-) -> BaseAlgorithm:
-    cls = algo_class(config.algo)
-    kwargs = _model_kwargs(config, setup)
-    if state is None:
-        return cls(
-            config.policy, setup.env, seed=seed, tensorboard_log=str(paths.tensorboard), **kwargs
-        )
-    # Resume: the saved model, with this session's env, paths and method objects.
-    overrides = {k: v for k, v in kwargs.items() if k not in ("policy_kwargs", "device")}
-    model = cls.load(
-        paths.model,
-        env=setup.env,
-        device=kwargs.get("device", "auto"),
-        tensorboard_log=str(paths.tensorboard),
-        **overrides,
-    )
-    if config.algo in OFF_POLICY and paths.replay_buffer.is_file():
-        model.load_replay_buffer(paths.replay_buffer)
-    if model.num_timesteps != int(state["timesteps"]):
-        log.warning(
-            "checkpoint model is at %d steps, state.json says %d; continuing from the model",
-            model.num_timesteps,
-            state["timesteps"],
-        )
-    return model
-
-
-def _train(
+def _execute(
     config: ExperimentConfig,
     seed: int,
     paths: RunPaths,
-    session: _Session,
+    session: Session,
     progress: ProgressFn | None,
 ) -> RunResult:
     state = session.state
     clock_start = time.monotonic()  # wall time includes building the method (LLM loading...)
     metrics = MetricsWriter(paths.metrics, keep_lines=state["metrics_lines"] if state else 0)
-    setup: TrainingSetup | None = None
+    llm = RunLLM(config.llm)
+    if state and state.get("llm"):
+        llm.load_state_dict(state["llm"])
+    built: OnlineSetup | OfflinePipeline | None = None
     try:
-        build = resolve_method(config.method)
-        setup = build(config.method_settings(), _context(config, seed, paths))
-        model = _build_model(config, seed, paths, setup, state)
-        monitor = RunMonitorCallback(
-            paths=paths,
-            metrics=metrics,
-            eval_env=setup.eval_env,
-            eval_config=config.eval,
-            checkpoint_every=config.checkpoint_every,
-            total_timesteps=config.total_timesteps,
-            off_policy=config.algo in OFF_POLICY,
-            method_summary=setup.summary,
-            wall_offset=float(state["wall_time"]) if state else 0.0,
-            episodes_done=int(state.get("episodes", 0)) if state else 0,
-            recent_returns=state.get("recent_returns") if state else None,
-            progress=progress,
-            clock_start=clock_start,
-        )
-        remaining = config.total_timesteps - model.num_timesteps
-        if remaining > 0:
-            log.info("training %s for %d steps in %s", config.name, remaining, paths.root)
-            try:
-                model.learn(
-                    total_timesteps=remaining,
-                    callback=CallbackList([monitor, *setup.callbacks]),
-                    reset_num_timesteps=state is None,
-                    tb_log_name=TB_LOG_NAME,
-                    progress_bar=False,
+        with torch_threads(config.torch_threads):
+            method = get_method(config.method)
+            built = method.build(config.method_settings(), _context(config, seed, paths, llm))
+            run = ActiveRun(config, seed, paths, session, metrics, llm, progress, clock_start)
+            if isinstance(built, OnlineSetup):
+                summary = train_online(run, built)
+            elif isinstance(built, OfflinePipeline):
+                summary = run_pipeline(run, built)
+            else:
+                raise ExperimentError(
+                    f"method {config.method!r}: build() returned a {type(built).__name__}; "
+                    "expected an OnlineSetup or an OfflinePipeline"
                 )
-            except KeyboardInterrupt:
-                monitor.save_checkpoint()
-                _write_status(paths, config, seed, "interrupted", model.num_timesteps)
-                raise RunInterrupted(paths.root, int(model.num_timesteps)) from None
-            monitor.save_checkpoint()
-        else:  # the last checkpoint is already at the budget: only evaluate
-            model.set_logger(
-                configure_logger(0, str(paths.tensorboard), TB_LOG_NAME, reset_num_timesteps=False)
-            )
-            monitor.init_callback(model)
-        final = monitor.run_eval(final=True)
-        stats = monitor.last_stats
-        monitor.report_progress()
-        summary = _summary(config, seed, paths, session, model, final, stats, monitor.wall_time())
         write_json(paths.summary, summary)
         log.info("run finished: %s", paths.root)
         return RunResult(
@@ -285,7 +235,7 @@ def _train(
     except RunInterrupted:
         raise
     except Exception as exc:
-        _write_status(
+        write_status(
             paths,
             config,
             seed,
@@ -297,85 +247,20 @@ def _train(
         raise
     finally:
         metrics.close()
-        if setup is not None:
-            _close(setup)
+        _close(built, llm, paths)
 
 
-def _close(setup: TrainingSetup) -> None:
-    for closer in (setup.close, setup.env.close, setup.eval_env.close):
+def _close(built: OnlineSetup | OfflinePipeline | None, llm: RunLLM, paths: RunPaths) -> None:
+    closers: list[Any] = []
+    if built is not None:
+        closers.append(built.close)
+    if isinstance(built, OnlineSetup):
+        closers += [built.env.close, built.eval_env.close]
+    if paths.root.is_dir():
+        closers.append(lambda: llm.export_transcript(paths.root / TRANSCRIPT_NAME))
+    closers.append(llm.close)
+    for closer in closers:
         try:
             closer()
         except Exception:  # closing must not hide the real outcome
             log.debug("close failed", exc_info=True)
-
-
-def _write_status(
-    paths: RunPaths,
-    config: ExperimentConfig,
-    seed: int,
-    status: str,
-    timesteps: int | None,
-    error: str | None = None,
-    trace: str | None = None,
-) -> None:
-    data: dict[str, Any] = {
-        "status": status,
-        "name": config.name,
-        "method": config.method,
-        "env": config.env.id,
-        "algo": config.algo,
-        "seed": seed,
-        "timesteps_done": timesteps,
-        "total_timesteps": config.total_timesteps,
-        "at": now_iso(),
-    }
-    if error:
-        data["error"] = error
-        data["traceback"] = trace
-    write_json(paths.summary, data)
-
-
-def _summary(
-    config: ExperimentConfig,
-    seed: int,
-    paths: RunPaths,
-    session: _Session,
-    model: BaseAlgorithm,
-    final: dict[str, float],
-    method_stats: dict[str, Any],
-    wall_time: float,
-) -> dict[str, Any]:
-    steps, curve = learning_curve(paths.rows("episode"), config.threshold_window)
-    meta = paths.read_meta()
-    timesteps = int(model.num_timesteps)
-    return {
-        "status": "finished",
-        "name": config.name,
-        "method": config.method,
-        "env": config.env.id,
-        "algo": config.algo,
-        "seed": seed,
-        "labels": session.labels,
-        "config_key": config.config_key(),
-        "llm_spec": config.llm if config.method != "baseline" else None,
-        "total_timesteps": config.total_timesteps,
-        "timesteps_done": timesteps,
-        "episodes": int(steps.size),
-        "final_eval": final,
-        "final_eval_return_mean": final["return_mean"],
-        "final_eval_return_std": final["return_std"],
-        "threshold": config.threshold,
-        "threshold_window": config.threshold_window,
-        "steps_to_threshold": steps_to_threshold(
-            steps, curve, config.threshold, config.threshold_window
-        ),
-        "auc": curve_auc(steps, curve, config.total_timesteps),
-        "final_train_return": float(curve[-1]) if curve.size else None,
-        "wall_time_s": round(wall_time, 3),
-        "steps_per_s": round(timesteps / wall_time, 2) if wall_time > 0 else None,
-        "sessions": 1 + len(meta.get("resumes") or []),
-        "method_summary": method_stats,
-        "llm": method_stats.get("llm") if isinstance(method_stats.get("llm"), dict) else None,
-        "started_at": meta.get("started_at"),
-        "finished_at": now_iso(),
-    }

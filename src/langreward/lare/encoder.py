@@ -37,8 +37,8 @@ from langreward.lare.prompts import (
     repair_prompt,
 )
 from langreward.lare.reference_encoders import reference_encoder
-from langreward.llm import LLM, LLMError, make_llm
-from langreward.rl.training import RunContext
+from langreward.llm import LLM, LLMError
+from langreward.plugin import RunContext
 
 logger = logging.getLogger(__name__)
 ENCODER_FILE = "encoder.py"
@@ -337,13 +337,9 @@ def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
         form = form_for(context.env_id)
         if settings.task:
             form = TaskForm(settings.task, form.observation, form.action, form.action_range)
-        llm_spec = spec.llm or context.llm_spec
-        llm = make_llm(llm_spec, cache=context.cache_path or True)
-        try:
-            generation = generate_encoder(llm, form, obs, actions, spec)
-        finally:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            llm.export_transcript(run_dir / "encoder_transcript.jsonl")
+        llm_spec = spec.llm or context.llm.spec
+        llm = context.llm.get(llm_spec)  # the runner exports its transcript and cost
+        generation = generate_encoder(llm, form, obs, actions, spec)
         source, origin = generation.source, f"llm:{llm_spec}"
     run_dir.mkdir(parents=True, exist_ok=True)
     saved.write_text(source)

@@ -10,6 +10,7 @@ env's hidden per-step rewards where the env still reports them (``info["dense_re
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -50,10 +51,20 @@ class ProxyReward:
         self.std: np.ndarray | None = None
         self.updates = 0
 
-    def adopt(self, saved: ProxyReward) -> None:
-        """Continue from ``saved``'s decoder (a resumed run's checkpointed replay buffer)."""
-        self.decomposer, self.mean, self.std = saved.decomposer, saved.mean, saved.std
-        self.updates = saved.updates
+    def state_dict(self) -> dict[str, Any]:
+        """The decoder (with its optimiser and random state), the feature scaling and the
+        update count, for checkpoints (the feature function is rebuilt, not saved)."""
+        return {
+            "decomposer": self.decomposer,
+            "mean": self.mean,
+            "std": self.std,
+            "updates": self.updates,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`'s output (a resumed run)."""
+        self.decomposer, self.mean, self.std = state["decomposer"], state["mean"], state["std"]
+        self.updates = int(state["updates"])
 
     def _standardise(self, features: np.ndarray) -> np.ndarray:
         assert self.mean is not None and self.std is not None
@@ -166,10 +177,22 @@ class DecoderTrainingCallback(BaseCallback):
         return self.proxy if self.proxy is not None else ircr_relabel
 
     def _on_training_start(self) -> None:
-        saved = self.buffer.relabel  # a resumed run's buffer brings its trained decoder
-        if self.proxy is not None and isinstance(saved, ProxyReward) and saved.updates:
-            self.proxy.adopt(saved)
         self.buffer.relabel = self.relabel
+
+    def state_dict(self) -> dict[str, Any]:
+        """The decoder's state and the episode sampler's random state (for checkpoints)."""
+        return {
+            "proxy": self.proxy.state_dict() if self.proxy is not None else None,
+            "rng": self.rng.bit_generator.state,
+            "last_loss": self.last_loss,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`'s output (a resumed run)."""
+        if self.proxy is not None and state["proxy"] is not None:
+            self.proxy.load_state_dict(state["proxy"])
+        self.rng.bit_generator.state = state["rng"]
+        self.last_loss = float(state["last_loss"])
 
     def _episodes(self, count: int) -> list[Episode]:
         stored = self.buffer.episodes

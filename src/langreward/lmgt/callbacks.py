@@ -33,9 +33,14 @@ class LMGTLogCallback(BaseCallback):
         self._start = time.perf_counter()
         self._last_steps = 0
         self._last_shift_sum = 0.0
+        self._seconds_at_start = 0.0
 
     def _on_training_start(self) -> None:
+        # a resumed run's shifter continues its counters: rates start from them
         self._start = time.perf_counter()
+        self._last_steps = self.shifter.stats.steps
+        self._last_shift_sum = self.shifter.stats.shift_sum
+        self._seconds_at_start = self.shifter.judge.stats.seconds
 
     def _on_step(self) -> bool:
         return True
@@ -70,7 +75,7 @@ class LMGTLogCallback(BaseCallback):
         values["reward/judge_errors"] = judge.errors
         wall = max(time.perf_counter() - self._start, 1e-9)
         values["llm/judge_seconds"] = judge.seconds
-        values["llm/wall_share"] = judge.seconds / wall
+        values["llm/wall_share"] = (judge.seconds - self._seconds_at_start) / wall
         values["llm/rounds"] = judge.llm_rounds
         if self.llm is not None:
             stats = self.llm.stats

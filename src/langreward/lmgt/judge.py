@@ -125,6 +125,14 @@ class BaseJudge(ABC):
         self.reference = reference
         self.stats = JudgeStats()
 
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the judge (its counters; subclasses add memory)."""
+        return {"stats": asdict(self.stats)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`'s output (a resumed run)."""
+        self.stats = JudgeStats(**state["stats"])
+
     @abstractmethod
     def _judge(
         self, obs: Sequence[Any], actions: Sequence[Any], infos: Sequence[Info]

@@ -175,6 +175,23 @@ class LLMJudge(BaseJudge):
                 self.stats.pending += 1
         return shifts
 
+    def state_dict(self) -> dict[str, Any]:
+        """Counters, the remembered judgments and the queued pairs (a background prompt in
+        flight is waited for first, so its answers are kept)."""
+        self.drain()
+        return {
+            **super().state_dict(),
+            "memory": dict(self.memory),
+            "queue": dict(self.queue),
+            "queued_since": self._queued_since,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.memory = dict(state["memory"])
+        self.queue = dict(state["queue"])
+        self._queued_since = state["queued_since"]
+
     def _prompt_due(self) -> bool:
         """Whether to ask now: a full prompt is waiting, or the oldest pair waited long enough
         (else the last few pairs of a small key set would wait forever)."""

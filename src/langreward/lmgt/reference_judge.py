@@ -79,6 +79,13 @@ class NoisyReferenceJudge(BaseJudge):
         self.name = f"noisy({accuracy:g})"
         self._rng = np.random.default_rng(seed)
 
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "rng": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self._rng.bit_generator.state = state["rng"]
+
     def _draws(self, o: Any, a: Any, info: Info) -> tuple[float, float]:
         if self.key is None:
             return float(self._rng.random()), float(self._rng.random())

@@ -6,7 +6,7 @@ Both are functions of the global step count (env steps summed over all sub-envs)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -113,6 +113,13 @@ class Budget:
             return steps < (self.steps or 0)
         chances = np.array([self.probability(int(s)) for s in steps])
         return self._rng.random(count) < chances
+
+    def state_dict(self) -> dict[str, Any]:
+        """The random generator's state (the rest is settings)."""
+        return {"rng": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._rng.bit_generator.state = state["rng"]
 
     def exhausted(self, step: int) -> bool:
         """True once no later step can be judged (the LLM is no longer needed)."""

@@ -103,6 +103,26 @@ class RewardShifter:
         self.stats.shaping_sum += float(scale * shifts.sum())
         return shifts, scale
 
+    def state_dict(self) -> dict[str, Any]:
+        """Counters, the budget's random state and the judge's state (for checkpoints).
+
+        The scale schedule is a function of the step count, so it continues with it.
+        """
+        judge_state = getattr(self.judge, "state_dict", None)
+        return {
+            "stats": asdict(self.stats),
+            "budget": self.budget.state_dict(),
+            "judge": judge_state() if judge_state is not None else {},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`'s output (a resumed run)."""
+        self.stats = ShiftStats(**state["stats"])
+        self.budget.load_state_dict(state["budget"])
+        load_judge = getattr(self.judge, "load_state_dict", None)
+        if load_judge is not None:
+            load_judge(state["judge"])
+
     def shaped_relabelled(self, base: Any, infos: Any) -> Any:
         """Add the stored shaping to rewards recomputed by ``compute_reward`` (HER).
 

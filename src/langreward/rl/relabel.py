@@ -86,6 +86,13 @@ class RelabelingReplayBuffer(ReplayBuffer):
             [] for _ in range(n_envs)
         ]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without ``relabel``: it may hold compiled LLM-written code, and a method
+        that relabels saves its own state with the checkpoint and sets it again on resume."""
+        state = dict(self.__dict__)
+        state["relabel"] = None
+        return state
+
     def env_actions(self, actions: np.ndarray) -> np.ndarray:
         """Undo SB3's [-1, 1] scaling of Box actions, giving the env's own action values."""
         if isinstance(self.action_space, spaces.Box):

@@ -1,4 +1,4 @@
-"""LaRe as an experiment-runner method: ``build_setup(settings, context)``.
+"""The LaRe plug-in: ``build(settings, context)`` for the experiment runner.
 
 The training env pays its return only at the end of each episode (episodic reward); SB3's SAC
 or TD3 learns from rewards relabelled by the chosen variant when the replay buffer samples. The
@@ -10,39 +10,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from stable_baselines3.common.env_util import make_vec_env
 
 from langreward.lare.config import LaReSettings
 from langreward.lare.reward import DecoderTrainingCallback, ProxyReward, raw_features
+from langreward.plugin import Method, OnlineSetup, RunContext
 from langreward.rl.episodic import EpisodicRewardWrapper
 from langreward.rl.relabel import RelabelingReplayBuffer
-from langreward.rl.training import RunContext, TrainingSetup
 
-OFF_POLICY = ("sac", "td3")
-EVAL_SEED_OFFSET = 10_000
+OFF_POLICY = frozenset({"sac", "td3"})
 
 
-def parse_settings(method_settings: dict[str, Any]) -> LaReSettings:
-    try:
-        return LaReSettings.model_validate(method_settings)
-    except ValidationError as exc:
-        errors = "; ".join(f"lare.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ValueError(errors) from None
-
-
-def build_setup(method_settings: dict[str, Any], context: RunContext) -> TrainingSetup:
+def build(settings: LaReSettings, context: RunContext) -> OnlineSetup:
     """Envs, replay buffer and decoder callback of one LaRe (or baseline variant) run.
 
+    The decoder, its optimiser and the sampler's random state are the method's state: saved
+    with every checkpoint and restored on resume. The LLM is asked for only to write the
+    encoder (``variant: lare`` with ``encoder.source: llm``, once per run).
+
     Example:
-        >>> setup = build_setup({"variant": "rrd"}, context)  # doctest: +SKIP
+        >>> from pathlib import Path
+        >>> ctx = RunContext("Pendulum-v1", "sac", 0, 1, 1000, Path("/tmp/lare-doc"))
+        >>> setup = build(LaReSettings(variant="rrd"), ctx)
+        >>> setup.summary()["variant"], setup.model_kwargs["replay_buffer_class"].__name__
+        ('rrd', 'RelabelingReplayBuffer')
     """
-    settings = parse_settings(method_settings)
-    if context.algo not in OFF_POLICY:
-        raise ValueError(
-            f"lare relabels rewards in the replay buffer, so it needs an off-policy algorithm "
-            f"({', '.join(OFF_POLICY)}); got algo {context.algo!r}"
-        )
     dense = settings.variant == "dense"
     env = make_vec_env(
         context.env_id,
@@ -52,17 +44,14 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
         wrapper_class=None if dense else EpisodicRewardWrapper,
     )
     eval_env = make_vec_env(
-        context.env_id,
-        n_envs=1,
-        seed=context.seed + EVAL_SEED_OFFSET,
-        env_kwargs=context.env_kwargs,
+        context.env_id, n_envs=1, seed=context.eval_seed, env_kwargs=context.env_kwargs
     )
     summary: dict[str, Any] = {
         "variant": settings.variant,
         "reward": "dense" if dense else "episodic",
     }
     if dense:
-        return TrainingSetup(env=env, eval_env=eval_env, summary=lambda: summary)
+        return OnlineSetup(env=env, eval_env=eval_env, summary=lambda: summary)
 
     proxy: ProxyReward | None = None
     extra_metrics = None
@@ -93,10 +82,22 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
             result["encoder_failures"] = extra_metrics()
         return result
 
-    return TrainingSetup(
+    return OnlineSetup(
         env=env,
         eval_env=eval_env,
         model_kwargs={"replay_buffer_class": RelabelingReplayBuffer},
         callbacks=[callback],
         summary=run_summary,
+        state_dict=callback.state_dict,
+        load_state_dict=callback.load_state_dict,
     )
+
+
+METHOD = Method(
+    name="lare",
+    settings=LaReSettings,
+    build=build,
+    description="latent rewards: LLM-written factors, a decoder learns per-step rewards "
+    "from episodic returns",
+    algos=OFF_POLICY,
+)

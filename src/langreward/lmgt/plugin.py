@@ -1,6 +1,6 @@
-"""``build_setup``: one LMGT training run for the experiment runner.
+"""The LMGT plug-in: one LMGT training run for the experiment runner.
 
-See :mod:`langreward.rl.training` for the contract. The training env is ``make_vec_env``'s
+See :mod:`langreward.plugin` for the contract. The training env is ``make_vec_env``'s
 VecEnv (a ``Monitor`` inside each sub-env records the *original* rewards) wrapped in
 :class:`~langreward.lmgt.VecRewardShift`; the evaluation env is unshaped.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3.common.env_util import make_vec_env
 
-from langreward.llm import LLM, make_llm
+from langreward.llm import LLM
 from langreward.lmgt.callbacks import LMGTLogCallback
 from langreward.lmgt.config import LMGTConfigError, LMGTSettings
 from langreward.lmgt.context import JudgeContextWrapper
@@ -25,12 +25,11 @@ from langreward.lmgt.llm_judge import LLMJudge
 from langreward.lmgt.reference import ReferencePolicy, reference_for
 from langreward.lmgt.reference_judge import NoisyReferenceJudge, ReferenceJudge
 from langreward.lmgt.wrappers import VecRewardShift
+from langreward.plugin import Method, OnlineSetup, RunContext
 from langreward.rl.envs import image_observations, register_env_family
-from langreward.rl.training import RunContext, TrainingSetup
 from langreward.text import Describer, describer_for
 
 logger = logging.getLogger(__name__)
-TRANSCRIPT_NAME = "llm_transcript.jsonl"
 EnvWrapper = Callable[[gym.Env], gym.Env]
 
 
@@ -120,28 +119,27 @@ def _build_key(settings: LMGTSettings, env: gym.Env, describer: Describer) -> Pa
         raise LMGTConfigError(f"lmgt.key: {exc}") from None
 
 
-def build_setup(method_settings: dict[str, Any], context: RunContext) -> TrainingSetup:
+def build(settings: LMGTSettings, context: RunContext) -> OnlineSetup:
     """Build the LMGT training setup of one run.
 
     Args:
-        method_settings: the ``lmgt:`` section of the config (see :class:`LMGTSettings`).
-        context: what the runner provides (env, algo, seed, LLM spec, run directory).
+        settings: the validated ``lmgt:`` section of the config.
+        context: what the runner provides (env, algo, seed, the run's LLM, run directory).
 
     Returns:
         The shaped training VecEnv, an unshaped evaluation VecEnv, a logging callback
-        (``llm/``, ``reward/``), ``summary()`` -> ``{"judge": {...}, "llm": {...}}`` and
-        ``close()`` (writes the LLM transcript into the run directory, closes the LLM).
+        (``llm/``, ``reward/``), ``summary()`` -> ``{"judge": {...}}`` and the shifter's state
+        (budget and schedule counters, random state, the judge's memory and counters) for
+        checkpoints. The LLM is asked for only with ``judge: llm``.
 
     Example:
         >>> from pathlib import Path
-        >>> from langreward.rl.training import RunContext
         >>> ctx = RunContext("CartPole-v1", "ppo", seed=0, n_envs=2, total_timesteps=1000,
         ...                  run_dir=Path("/tmp/run"))
-        >>> setup = build_setup({"judge": "oracle", "scale": 0.2}, ctx)
+        >>> setup = build(LMGTSettings(judge="oracle", scale=0.2), ctx)
         >>> setup.summary()["judge"]["name"]
         'oracle'
     """
-    settings = LMGTSettings.parse(method_settings)
     register_env_family(context.env_id)
     probe = gym.make(context.env_id, **context.env_kwargs)
     reference = reference_for(probe)
@@ -170,21 +168,15 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
     eval_env = make_vec_env(
         context.env_id,
         n_envs=1,
-        seed=context.seed + 10_000,
+        seed=context.eval_seed,
         env_kwargs=context.env_kwargs,
         wrapper_class=eval_wrapper,
     )
     if settings.judge == "none":
         wrapped_probe.close()
-        return TrainingSetup(
-            env=venv, eval_env=eval_env, summary=lambda: {"judge": {"name": "none"}, "llm": {}}
-        )
+        return OnlineSetup(env=venv, eval_env=eval_env, summary=lambda: {"judge": {"name": "none"}})
 
-    llm = (
-        make_llm(context.llm_spec, cache=context.cache_path or True)
-        if settings.judge == "llm"
-        else None
-    )
+    llm = context.llm.get() if settings.judge == "llm" else None
     judge = build_judge(
         settings,
         env=wrapped_probe,
@@ -203,22 +195,24 @@ def build_setup(method_settings: dict[str, Any], context: RunContext) -> Trainin
         key=key,
     )
 
-    def summary() -> dict[str, Any]:
-        return {"judge": env.shifter.summary(), "llm": llm.stats.as_dict() if llm else {}}
-
     def close() -> None:
-        if llm is None:
-            return
         if isinstance(judge, LLMJudge):
             judge.close()
-        if context.run_dir.is_dir():
-            llm.export_transcript(context.run_dir / TRANSCRIPT_NAME)
-        llm.close()
 
-    return TrainingSetup(
+    return OnlineSetup(
         env=env,
         eval_env=eval_env,
         callbacks=[LMGTLogCallback(env.shifter, llm)],
-        summary=summary,
+        summary=lambda: {"judge": env.shifter.summary()},
+        state_dict=env.shifter.state_dict,
+        load_state_dict=env.shifter.load_state_dict,
         close=close,
     )
+
+
+METHOD = Method(
+    name="lmgt",
+    settings=LMGTSettings,
+    build=build,
+    description="LLM-guided reward shifting: a judge scores each (state, action) +1/0/-1",
+)
