@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 from typing import Any
@@ -82,7 +83,7 @@ def prepare_algo_kwargs(algo: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     ``train_freq: [1, episode]`` becomes a tuple; ``policy_kwargs.activation_fn: tanh`` becomes
     ``torch.nn.Tanh``.
     """
-    out = dict(kwargs)
+    out = copy.deepcopy(dict(kwargs))  # SB3 writes into policy_kwargs (use_sde): not the config's
     if isinstance(out.get("train_freq"), list):
         out["train_freq"] = tuple(out["train_freq"])
     policy_kwargs = out.get("policy_kwargs")

@@ -111,6 +111,7 @@ class RunMonitorCallback(BaseCallback):
         self._next_eval = self._next_ckpt = self._next_progress = 0
         self._progress_every = 1
         self._last_ckpt_t = -1
+        self._checkpoint_due = False
         self._last_stats_t = -1
         self.last_stats: dict[str, Any] = {}
 
@@ -166,12 +167,22 @@ class RunMonitorCallback(BaseCallback):
             self.run_eval()
             self._next_eval = self._next(t, self.eval_config.every)
         if 0 <= self._next_ckpt <= t:
-            self.save_checkpoint()
+            # SB3 off-policy algorithms store a step's transition after this callback: their
+            # checkpoint waits for the rollout's end, so the buffer holds every step counted
+            if self.off_policy:
+                self._checkpoint_due = True
+            else:
+                self.save_checkpoint()
             self._next_ckpt = self._next(t, self.checkpoint_every)
         if 0 <= self._next_progress <= t:
             self.report_progress()
             self._next_progress = self._next(t, self._progress_every)
         return t < self.total_timesteps
+
+    def _on_rollout_end(self) -> None:
+        if self._checkpoint_due:
+            self._checkpoint_due = False
+            self.save_checkpoint()
 
     # -- actions ------------------------------------------------------------------------------
     def run_eval(self, final: bool = False, episodes: int | None = None) -> dict[str, float]:

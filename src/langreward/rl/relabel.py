@@ -93,6 +93,15 @@ class RelabelingReplayBuffer(ReplayBuffer):
         state["relabel"] = None
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A loaded buffer's envs start new episodes: the unfinished ones are closed off (their
+        stored steps keep a return of 0) so that new steps never join them."""
+        self.__dict__.update(state)
+        for env in range(self.n_envs):
+            self._open[env] = []
+            self._current[env] = self._next_episode
+            self._next_episode += 1
+
     def env_actions(self, actions: np.ndarray) -> np.ndarray:
         """Undo SB3's [-1, 1] scaling of Box actions, giving the env's own action values."""
         if isinstance(self.action_space, spaces.Box):
