@@ -191,7 +191,7 @@ class BabyAIBotReference(ReferencePolicy):
 
     The bot plans on the live env, so its action reaches judges through
     ``info["reference_action"]``: wrap the env in
-    :class:`~langreward.lmgt.JudgeContextWrapper` (``build_setup`` does this for you).
+    :class:`~langreward.lmgt.JudgeContextWrapper` (the LMGT plug-in does this for you).
     """
 
     name = "babyai-bot"
