@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from langreward.families import knowledge, register_knowledge
+
 
 @dataclass(frozen=True)
 class TaskForm:
@@ -160,14 +162,17 @@ BUILTIN_FORMS: dict[str, TaskForm] = {
     "Pendulum": _PENDULUM,
 }
 
+for _family, _form in BUILTIN_FORMS.items():
+    register_knowledge(_family, "lare_form", _form)
+
 
 def form_for(env_id: str) -> TaskForm:
     """The built-in form of an env id such as ``Hopper-v5`` (any version)."""
-    family = env_id.split("/")[-1].split("-")[0]
-    if family not in BUILTIN_FORMS:
+    form = knowledge(env_id, "lare_form")
+    if form is None:
         raise KeyError(
             f"no built-in observation/action form for {env_id!r} (built in: "
             f"{', '.join(BUILTIN_FORMS)}); give one with TaskForm(task=..., observation=..., "
             "action=...) or the 'lare.form' config section"
         )
-    return BUILTIN_FORMS[family]
+    return form

@@ -6,6 +6,8 @@ through the same codegen checks as LLM-written code.
 
 from __future__ import annotations
 
+from langreward.families import knowledge, register_knowledge
+
 PENDULUM = """
 import numpy as np
 
@@ -57,12 +59,15 @@ REFERENCE_ENCODERS: dict[str, str] = {
     "HalfCheetah": HALFCHEETAH,
 }
 
+for _family, _source in REFERENCE_ENCODERS.items():
+    register_knowledge(_family, "reference_encoder", _source)
+
 
 def reference_encoder(env_id: str) -> str:
     """The hand-written encoder of an env family (e.g. ``Hopper-v5`` -> Hopper's)."""
-    family = env_id.split("/")[-1].split("-")[0]
-    if family not in REFERENCE_ENCODERS:
+    source = knowledge(env_id, "reference_encoder")
+    if source is None:
         raise KeyError(
             f"no reference encoder for {env_id!r} (available: {', '.join(REFERENCE_ENCODERS)})"
         )
-    return REFERENCE_ENCODERS[family]
+    return source

@@ -16,8 +16,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from langreward.families import family_of
 from langreward.text.base import Describer
-from langreward.text.factory import env_family
 
 # Default (low, high, bins) per observation component, for families with unbounded spaces.
 DEFAULT_BINS: dict[str, tuple[list[float], list[float], list[int]]] = {
@@ -254,7 +254,7 @@ def default_key(
     return key_for_spaces(
         env.observation_space,
         env.action_space,
-        env_family(env),
+        family.name if (family := family_of(env)) is not None else None,
         bins=bins,
         low=low,
         high=high,

@@ -15,8 +15,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from langreward.families import knowledge, register_knowledge
 from langreward.text.base import discrete, scalar
-from langreward.text.factory import env_family
 
 REFERENCE_ACTION_KEY = "reference_action"
 
@@ -251,20 +251,8 @@ def reference_for(env: gym.Env) -> ReferencePolicy | None:
         >>> reference_for(gym.make("CartPole-v1")).name
         'cartpole-heuristic'
     """
-    family = env_family(env)
-    if family == "CartPole":
-        return CartPoleReference()
-    if family == "MountainCar":
-        return MountainCarReference()
-    if family == "MountainCarContinuous":
-        return MountainCarContinuousReference()
-    if family == "Pendulum":
-        return PendulumReference(float(getattr(env.unwrapped, "max_torque", 2.0)))
-    if family == "Blackjack":
-        return BlackjackReference()
-    if family == "MiniGrid" and _is_babyai(env):
-        return BabyAIBotReference()
-    return None
+    make = knowledge(env, "reference")
+    return make(env) if make is not None else None
 
 
 def _is_babyai(env: gym.Env) -> bool:
@@ -272,3 +260,15 @@ def _is_babyai(env: gym.Env) -> bool:
     return env_id.startswith("BabyAI") or any(
         cls.__module__.startswith("minigrid.envs.babyai") for cls in type(env.unwrapped).__mro__
     )
+
+
+_REFERENCES: dict[str, Any] = {
+    "CartPole": lambda env: CartPoleReference(),
+    "MountainCar": lambda env: MountainCarReference(),
+    "MountainCarContinuous": lambda env: MountainCarContinuousReference(),
+    "Pendulum": lambda env: PendulumReference(float(getattr(env.unwrapped, "max_torque", 2.0))),
+    "Blackjack": lambda env: BlackjackReference(),
+    "MiniGrid": lambda env: BabyAIBotReference() if _is_babyai(env) else None,
+}
+for _family, _make in _REFERENCES.items():
+    register_knowledge(_family, "reference", _make)

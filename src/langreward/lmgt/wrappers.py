@@ -14,11 +14,11 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecMonitor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 
+from langreward.families import family_of
 from langreward.lmgt.judge import Judge
 from langreward.lmgt.keys import PairKey, default_key, key_for_spaces
 from langreward.lmgt.schedules import Budget, ScaleSchedule
 from langreward.lmgt.shifter import RewardShifter
-from langreward.text.factory import family_of
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,8 @@ class VecRewardShift(VecEnvWrapper):
             spec = self.venv.get_attr("spec", indices=[0])[0]
         except Exception:  # a VecEnv that cannot report its spec: no family defaults
             return None
-        return family_of(getattr(spec, "id", None))
+        family = family_of(getattr(spec, "id", None))
+        return family.name if family is not None else None
 
     def _check_monitor(self) -> None:
         inner: Any = self.venv

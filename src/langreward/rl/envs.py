@@ -1,40 +1,50 @@
-"""Env families that need a step before SB3 can train on them (MiniGrid/BabyAI)."""
+"""Env families that need a step before SB3 can train on them (MiniGrid/BabyAI).
+
+What a family needs comes from :mod:`langreward.families`.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import gymnasium as gym
+
+from langreward.families import family_of
 
 EnvWrapper = Callable[[gym.Env], gym.Env]
 
 
 def is_minigrid(env_id: str) -> bool:
     """Whether ``env_id`` is a MiniGrid or BabyAI env."""
-    return env_id.split("/")[-1].startswith(("MiniGrid", "BabyAI"))
+    family = family_of(env_id)
+    return family is not None and family.name == "MiniGrid"
 
 
 def register_env_family(env_id: str) -> None:
-    """Register MiniGrid/BabyAI envs with Gymnasium (1.x needs ``gym.register_envs``).
+    """Register the env's family with Gymnasium where it needs it (``gym.register_envs``).
 
     Raises:
         ImportError: the family's package is missing; the message says what to install.
     """
-    if not is_minigrid(env_id):
+    family = family_of(env_id)
+    if family is None or family.package is None:
         return
     try:
-        import minigrid
+        module = importlib.import_module(family.package)
     except ImportError as exc:
         raise ImportError(
-            f"{env_id} needs the 'minigrid' package: pip install 'langreward[minigrid]'"
+            f"{env_id} needs the {family.package!r} package: "
+            f"pip install 'langreward[{family.extra or family.package}]'"
         ) from exc
-    gym.register_envs(minigrid)
+    gym.register_envs(module)
 
 
 def image_observations(env_id: str) -> EnvWrapper | None:
-    """MiniGrid/BabyAI: a wrapper keeping only the image of the dict observation (SB3 cannot
-    take the mission text); ``None`` for other envs."""
-    if not is_minigrid(env_id):
+    """A wrapper keeping only the image of the dict observation for families whose mission
+    text SB3 cannot take (MiniGrid/BabyAI); ``None`` for other envs."""
+    family = family_of(env_id)
+    if family is None or not family.image_only:
         return None
     from minigrid.wrappers import ImgObsWrapper
 

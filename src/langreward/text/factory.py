@@ -7,6 +7,8 @@ from typing import Any
 
 import gymnasium as gym
 
+from langreward import families
+from langreward.families import register_knowledge
 from langreward.text.base import Describer
 from langreward.text.classic_control import (
     CartPoleDescriber,
@@ -17,53 +19,42 @@ from langreward.text.classic_control import (
 from langreward.text.generic import GenericDescriber
 from langreward.text.toy_text import BlackjackDescriber
 
-# (env id prefix, unwrapped class name, factory); the first match wins.
-_KNOWN: list[tuple[str, str, Callable[[gym.Env], Describer]]] = [
-    ("CartPole", "CartPoleEnv", lambda env: CartPoleDescriber()),
-    (
-        "MountainCarContinuous",
-        "Continuous_MountainCarEnv",
-        lambda env: MountainCarContinuousDescriber(),
-    ),
-    ("MountainCar", "MountainCarEnv", lambda env: MountainCarDescriber()),
-    (
-        "Pendulum",
-        "PendulumEnv",
-        lambda env: PendulumDescriber(float(getattr(env.unwrapped, "max_torque", 2.0))),
-    ),
-    ("Blackjack", "BlackjackEnv", lambda env: BlackjackDescriber()),
-]
+# The specific describers, registered as knowledge of their env family.
+_DESCRIBERS: dict[str, Callable[[gym.Env], Describer]] = {
+    "CartPole": lambda env: CartPoleDescriber(),
+    "MountainCarContinuous": lambda env: MountainCarContinuousDescriber(),
+    "MountainCar": lambda env: MountainCarDescriber(),
+    "Pendulum": lambda env: PendulumDescriber(float(getattr(env.unwrapped, "max_torque", 2.0))),
+    "Blackjack": lambda env: BlackjackDescriber(),
+    "MiniGrid": lambda env: _minigrid_describer(),
+}
+for _family, _make in _DESCRIBERS.items():
+    register_knowledge(_family, "describer", _make)
+
+
+def _minigrid_describer(**options: Any) -> Describer:
+    from langreward.text.minigrid import MiniGridDescriber
+
+    return MiniGridDescriber(**options)
 
 
 def family_of(env_id: str | None, class_name: str | None = None) -> str | None:
-    """A short family name from an env id and/or unwrapped class name, or ``None``.
+    """The family name of an env id (see :func:`langreward.families.family_of`), or ``None``.
 
     Example:
         >>> family_of("MountainCarContinuous-v0"), family_of("BabyAI-GoToLocal-v0")
         ('MountainCarContinuous', 'MiniGrid')
     """
-    name = (env_id or "").split("/")[-1]
-    for prefix, cls_name, _ in _KNOWN:
-        if (name and name.startswith(prefix)) or class_name == cls_name:
-            return prefix
-    if name.startswith(("MiniGrid", "BabyAI")):
-        return "MiniGrid"
-    return None
+    family = families.family_of(env_id)
+    if family is None and class_name:
+        family = next((f for f in families.FAMILIES if class_name in f.classes), None)
+    return family.name if family is not None else None
 
 
 def env_family(env: gym.Env) -> str | None:
-    """A short family name for an env (``"CartPole"``, ``"MiniGrid"``, ...), or ``None``.
-
-    Matches the registered id first, then the unwrapped class.
-    """
-    family = family_of(env.spec.id if env.spec is not None else None, type(env.unwrapped).__name__)
-    if family is None and _is_minigrid(env):
-        return "MiniGrid"
-    return family
-
-
-def _is_minigrid(env: gym.Env) -> bool:
-    return any(cls.__module__.startswith("minigrid.") for cls in type(env.unwrapped).__mro__)
+    """The family name of an env (its registered id first, then its unwrapped class)."""
+    family = families.family_of(env)
+    return family.name if family is not None else None
 
 
 def describer_for(
@@ -90,13 +81,12 @@ def describer_for(
         'CartPoleDescriber'
     """
     describer: Describer
-    family = None if feature_names is not None or action_names is not None else env_family(env)
-    if family == "MiniGrid":
-        from langreward.text.minigrid import MiniGridDescriber
-
-        describer = MiniGridDescriber(**options)
-    elif family is not None:
-        describer = next(make for prefix, _, make in _KNOWN if prefix == family)(env)
+    generic = feature_names is not None or action_names is not None
+    make = None if generic else families.knowledge(env, "describer")
+    if make is not None and env_family(env) == "MiniGrid":
+        describer = _minigrid_describer(**options)
+    elif make is not None:
+        describer = make(env)
     else:
         describer = GenericDescriber(
             env.observation_space,

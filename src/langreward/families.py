@@ -1,0 +1,120 @@
+"""Env families: which family an env belongs to, and what langreward knows about it, looked up
+one way.
+
+A family is matched from an env id (any version, with or without a ``module:`` or namespace
+prefix) or an env instance (its registered id, else its unwrapped class). Each layer registers
+the knowledge it owns under the family's name when it is imported: ``langreward.text`` the
+describers, ``langreward.lmgt`` the reference policies and default key bins,
+``langreward.lare`` the observation/action forms and reference encoders. So a lookup finds a
+part once the package that owns it is imported, and no lower layer names a higher one.
+
+Example:
+    >>> family_of("BabyAI-GoToLocal-v0").name, family_of("gymnasium:Hopper-v5").name
+    ('MiniGrid', 'Hopper')
+    >>> family_of("Acrobot-v1") is None
+    True
+    >>> register_knowledge("Pendulum", "doc_example", 42)
+    >>> knowledge("Pendulum-v1", "doc_example"), knowledge("CartPole-v1", "doc_example")
+    (42, None)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class _EnvLike(Protocol):
+    spec: Any
+    unwrapped: Any
+
+
+@dataclass(frozen=True)
+class EnvFamily:
+    """One env family.
+
+    Attributes:
+        name: the family's name (``"CartPole"``), the key of its knowledge.
+        prefixes: env id names that belong to it (``"BabyAI"`` matches ``BabyAI-GoTo-v0``).
+        classes: unwrapped class names that belong to it (for envs made without an id).
+        module: a module prefix of the unwrapped class that marks it (``"minigrid."``).
+        package: the package whose envs must be registered with Gymnasium first.
+        extra: the langreward extra that installs ``package``.
+        image_only: SB3 trains on the image of its dict observation (MiniGrid's mission text
+            cannot go into a policy network).
+    """
+
+    name: str
+    prefixes: tuple[str, ...]
+    classes: tuple[str, ...] = ()
+    module: str | None = None
+    package: str | None = None
+    extra: str | None = None
+    image_only: bool = False
+
+
+#: Known families, first match wins (so MountainCarContinuous comes before MountainCar).
+FAMILIES: tuple[EnvFamily, ...] = (
+    EnvFamily("CartPole", ("CartPole",), ("CartPoleEnv",)),
+    EnvFamily("MountainCarContinuous", ("MountainCarContinuous",), ("Continuous_MountainCarEnv",)),
+    EnvFamily("MountainCar", ("MountainCar",), ("MountainCarEnv",)),
+    EnvFamily("Pendulum", ("Pendulum",), ("PendulumEnv",)),
+    EnvFamily("Blackjack", ("Blackjack",), ("BlackjackEnv",)),
+    EnvFamily(
+        "MiniGrid",
+        ("MiniGrid", "BabyAI"),
+        module="minigrid.",
+        package="minigrid",
+        extra="minigrid",
+        image_only=True,
+    ),
+    EnvFamily("Hopper", ("Hopper",), ("HopperEnv",)),
+    EnvFamily("Walker2d", ("Walker2d",), ("Walker2dEnv",)),
+    EnvFamily("HalfCheetah", ("HalfCheetah",), ("HalfCheetahEnv",)),
+    EnvFamily("Swimmer", ("Swimmer",), ("SwimmerEnv",)),
+)
+
+_KNOWLEDGE: dict[tuple[str, str], Any] = {}
+
+
+def id_name(env_id: str | None) -> str:
+    """The bare env name of an id: ``"gymnasium:ALE/Pong-v5"`` -> ``"Pong-v5"``."""
+    return (env_id or "").split(":")[-1].split("/")[-1]
+
+
+def family_of(env: str | _EnvLike | None) -> EnvFamily | None:
+    """The family of an env id or env instance, or ``None`` when langreward knows none."""
+    if env is None or isinstance(env, str):
+        name, classes = id_name(env), ()
+    else:
+        name = id_name(env.spec.id if env.spec is not None else None)
+        classes = tuple(cls for cls in type(env.unwrapped).__mro__)
+    for family in FAMILIES:
+        if name and name.startswith(family.prefixes):
+            return family
+        for cls in classes:
+            if cls.__name__ in family.classes or (
+                family.module and cls.__module__.startswith(family.module)
+            ):
+                return family
+    return None
+
+
+def register_knowledge(family: str, part: str, value: Any) -> None:
+    """Record one part of what is known about ``family`` (a describer factory, a form...)."""
+    if family not in {f.name for f in FAMILIES}:
+        raise ValueError(
+            f"unknown env family {family!r}; known: {', '.join(f.name for f in FAMILIES)}"
+        )
+    _KNOWLEDGE[(family, part)] = value
+
+
+def knowledge(env: str | _EnvLike | None, part: str) -> Any:
+    """The ``part`` registered for the env's family, or ``None``."""
+    family = family_of(env)
+    return None if family is None else _KNOWLEDGE.get((family.name, part))
+
+
+def families_with(part: str) -> list[str]:
+    """The families that have ``part`` registered (for error messages)."""
+    return [name for (name, known) in _KNOWLEDGE if known == part]
