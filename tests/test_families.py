@@ -6,7 +6,8 @@ import gymnasium as gym
 import pytest
 from gymnasium.envs.classic_control import CartPoleEnv
 
-import langreward.lare  # noqa: F401  (registers forms and reference encoders)
+import langreward.lare.forms  # noqa: F401  (registers LaRe forms)
+import langreward.lare.reference_encoders  # noqa: F401  (registers reference encoders)
 import langreward.lmgt  # noqa: F401  (registers reference policies)
 from langreward.families import FAMILIES, family_of, knowledge, register_knowledge
 
