@@ -9,7 +9,15 @@ from gymnasium.envs.classic_control import CartPoleEnv
 import langreward.lare.forms  # noqa: F401  (registers LaRe forms)
 import langreward.lare.reference_encoders  # noqa: F401  (registers reference encoders)
 import langreward.lmgt  # noqa: F401  (registers reference policies)
-from langreward.families import FAMILIES, family_of, knowledge, register_knowledge
+from langreward.families import (
+    FAMILIES,
+    EnvFamily,
+    family_of,
+    knowledge,
+    register_family,
+    register_knowledge,
+    unregister_family,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +61,18 @@ def test_minigrid_family_prepares_envs_for_sb3() -> None:
 def test_knowledge_of_an_unknown_family_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown env family 'Cartpole'"):
         register_knowledge("Cartpole", "describer", object())
+
+
+def test_a_user_family_is_matched_and_its_describer_used() -> None:
+    from langreward.text import GenericDescriber, describer_for
+
+    register_family(EnvFamily("Acrobot", ("Acrobot",), ("AcrobotEnv",)))
+    env = gym.make("Acrobot-v1")
+    try:
+        made = GenericDescriber(env.observation_space, env.action_space, task="swing up")
+        register_knowledge("Acrobot", "describer", lambda env: made)
+        assert family_of("Acrobot-v1").name == "Acrobot"
+        assert describer_for(env) is made
+    finally:
+        unregister_family("Acrobot")
+    assert family_of("Acrobot-v1") is None and knowledge(env, "describer") is None

@@ -75,6 +75,32 @@ FAMILIES: tuple[EnvFamily, ...] = (
 )
 
 _KNOWLEDGE: dict[tuple[str, str], Any] = {}
+_ADDED: list[EnvFamily] = []  # families registered by users, matched before the built-ins
+
+
+def register_family(family: EnvFamily) -> None:
+    """Teach langreward a new env family (matched before the built-in ones).
+
+    Example:
+        >>> register_family(EnvFamily("Acrobot", ("Acrobot",), ("AcrobotEnv",)))
+        >>> family_of("Acrobot-v1").name
+        'Acrobot'
+        >>> unregister_family("Acrobot")
+    """
+    unregister_family(family.name)
+    _ADDED.insert(0, family)
+
+
+def unregister_family(name: str) -> None:
+    """Forget a family added with :func:`register_family` (and its knowledge)."""
+    _ADDED[:] = [f for f in _ADDED if f.name != name]
+    for key in [k for k in _KNOWLEDGE if k[0] == name]:
+        del _KNOWLEDGE[key]
+
+
+def all_families() -> list[EnvFamily]:
+    """Every family, user-registered first, in matching order."""
+    return [*_ADDED, *FAMILIES]
 
 
 def id_name(env_id: str | None) -> str:
@@ -89,7 +115,7 @@ def family_of(env: str | _EnvLike | None) -> EnvFamily | None:
     else:
         name = id_name(env.spec.id if env.spec is not None else None)
         classes = tuple(cls for cls in type(env.unwrapped).__mro__)
-    for family in FAMILIES:
+    for family in all_families():
         if name and name.startswith(family.prefixes):
             return family
         for cls in classes:
@@ -102,9 +128,11 @@ def family_of(env: str | _EnvLike | None) -> EnvFamily | None:
 
 def register_knowledge(family: str, part: str, value: Any) -> None:
     """Record one part of what is known about ``family`` (a describer factory, a form...)."""
-    if family not in {f.name for f in FAMILIES}:
+    known = [f.name for f in all_families()]
+    if family not in known:
         raise ValueError(
-            f"unknown env family {family!r}; known: {', '.join(f.name for f in FAMILIES)}"
+            f"unknown env family {family!r}; known: {', '.join(known)} "
+            "(add one with register_family)"
         )
     _KNOWLEDGE[(family, part)] = value
 
