@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import BaseModel, ConfigDict
-from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnvWrapper
 
 from langreward.experiments import (
@@ -223,8 +222,7 @@ class BonusSettings(BaseModel):
 
 
 def build_bonus(settings: BonusSettings, context: RunContext) -> OnlineSetup:
-    env = make_vec_env(context.env_id, n_envs=context.n_envs, seed=context.seed)
-    eval_env = make_vec_env(context.env_id, n_envs=1, seed=context.eval_seed)
+    env, eval_env = context.make_vec_env(), context.make_vec_env(evaluation=True)
     llm = context.llm.get()
     for prompt in ("a", "b", "a"):  # three calls, one of them repeated
         llm.chat(prompt)

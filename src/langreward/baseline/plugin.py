@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from stable_baselines3.common.env_util import make_vec_env
 
 from langreward.plugin import Method, OnlineSetup, RunContext
 from langreward.rl.envs import image_observations, register_env_family
@@ -31,20 +30,8 @@ def build(settings: BaselineSettings, context: RunContext) -> OnlineSetup:
     """
     register_env_family(context.env_id)
     wrapper = image_observations(context.env_id)
-    env = make_vec_env(
-        context.env_id,
-        n_envs=context.n_envs,
-        seed=context.seed,
-        env_kwargs=context.env_kwargs,
-        wrapper_class=wrapper,
-    )
-    eval_env = make_vec_env(
-        context.env_id,
-        n_envs=1,
-        seed=context.eval_seed,
-        env_kwargs=context.env_kwargs,
-        wrapper_class=wrapper,
-    )
+    env = context.make_vec_env(wrapper)
+    eval_env = context.make_vec_env(wrapper, evaluation=True)
     return OnlineSetup(env=env, eval_env=eval_env, summary=lambda: {"shaping": "none"})
 
 

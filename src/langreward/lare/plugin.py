@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from stable_baselines3.common.env_util import make_vec_env
-
 from langreward.lare.config import LaReSettings
 from langreward.lare.reward import DecoderTrainingCallback, ProxyReward, raw_features
 from langreward.plugin import Method, OnlineSetup, RunContext
@@ -36,16 +34,8 @@ def build(settings: LaReSettings, context: RunContext) -> OnlineSetup:
         ('rrd', 'RelabelingReplayBuffer')
     """
     dense = settings.variant == "dense"
-    env = make_vec_env(
-        context.env_id,
-        n_envs=context.n_envs,
-        seed=context.seed,
-        env_kwargs=context.env_kwargs,
-        wrapper_class=None if dense else EpisodicRewardWrapper,
-    )
-    eval_env = make_vec_env(
-        context.env_id, n_envs=1, seed=context.eval_seed, env_kwargs=context.env_kwargs
-    )
+    env = context.make_vec_env(None if dense else EpisodicRewardWrapper)
+    eval_env = context.make_vec_env(evaluation=True)
     summary: dict[str, Any] = {
         "variant": settings.variant,
         "reward": "dense" if dense else "episodic",

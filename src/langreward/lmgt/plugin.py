@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
-from stable_baselines3.common.env_util import make_vec_env
 
 from langreward.llm import LLM
 from langreward.lmgt.callbacks import LMGTLogCallback
@@ -158,20 +157,8 @@ def build(settings: LMGTSettings, context: RunContext) -> OnlineSetup:
     )
     key = _build_key(settings, wrapped_probe, describer)
 
-    venv = make_vec_env(
-        context.env_id,
-        n_envs=context.n_envs,
-        seed=context.seed,
-        env_kwargs=context.env_kwargs,
-        wrapper_class=train_wrapper,
-    )
-    eval_env = make_vec_env(
-        context.env_id,
-        n_envs=1,
-        seed=context.eval_seed,
-        env_kwargs=context.env_kwargs,
-        wrapper_class=eval_wrapper,
-    )
+    venv = context.make_vec_env(train_wrapper)
+    eval_env = context.make_vec_env(eval_wrapper, evaluation=True)
     if settings.judge == "none":
         wrapped_probe.close()
         return OnlineSetup(env=venv, eval_env=eval_env, summary=lambda: {"judge": {"name": "none"}})

@@ -13,13 +13,10 @@ and ``build(settings, context)``. ``build`` returns one of:
 
 Example (a complete method; register it with :func:`langreward.plugin.register`):
     >>> from pydantic import BaseModel, ConfigDict
-    >>> from stable_baselines3.common.env_util import make_vec_env
     >>> class PlainSettings(BaseModel):
     ...     model_config = ConfigDict(extra="forbid")
     >>> def build(settings: PlainSettings, context: RunContext) -> OnlineSetup:
-    ...     env = make_vec_env(context.env_id, n_envs=context.n_envs, seed=context.seed)
-    ...     eval_env = make_vec_env(context.env_id, n_envs=1, seed=context.seed + 10_000)
-    ...     return OnlineSetup(env=env, eval_env=eval_env)
+    ...     return OnlineSetup(context.make_vec_env(), context.make_vec_env(evaluation=True))
     >>> method = Method("plain", PlainSettings, build, description="no shaping")
     >>> method.name
     'plain'
@@ -32,9 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 from pydantic import BaseModel
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnv
 
 from langreward.plugin.run_llm import RunLLM
@@ -64,6 +63,20 @@ class RunContext:
     def eval_seed(self) -> int:
         """The seed of the evaluation env (far from the training seeds)."""
         return self.seed + EVAL_SEED_OFFSET
+
+    def make_vec_env(
+        self, wrapper_class: Callable[[gym.Env], gym.Env] | None = None, *, evaluation: bool = False
+    ) -> VecEnv:
+        """SB3's ``make_vec_env`` for this run: the ``n_envs`` training envs, or with
+        ``evaluation`` the one evaluation env (seeded apart). ``Monitor`` is innermost, so
+        episode returns are original-reward returns whatever ``wrapper_class`` does."""
+        return make_vec_env(
+            self.env_id,
+            n_envs=1 if evaluation else self.n_envs,
+            seed=self.eval_seed if evaluation else self.seed,
+            env_kwargs=self.env_kwargs,
+            wrapper_class=wrapper_class,
+        )
 
 
 def _no_state() -> dict[str, Any]:
