@@ -259,6 +259,25 @@ def test_method_contract_shaped_training_original_metrics(tiny_config, tmp_path,
     assert PPO.load(result.run_dir / "checkpoints" / "latest.zip").gamma == 0.95
 
 
+def test_a_method_brings_its_own_algorithm_class(tiny_config, tmp_path):
+    from stable_baselines3 import PPO
+
+    class MarkedPPO(PPO):
+        """A method's own SB3-compatible algorithm."""
+
+    def build(settings: BonusSettings, context: RunContext) -> OnlineSetup:
+        env, eval_env = context.make_vec_env(), context.make_vec_env(evaluation=True)
+        return OnlineSetup(env, eval_env, algorithm=MarkedPPO)
+
+    register(Method("own_algo", BonusSettings, build))
+    try:
+        config = tiny_config(method="own_algo", total_timesteps=256, checkpoint_every=128)
+        result = run_experiment(config, tmp_path / "r")
+    finally:
+        unregister("own_algo")
+    assert result.summary["algorithm"] == "MarkedPPO" and result.summary["llm"] is None
+
+
 def test_a_method_section_typo_fails_before_anything_is_created(tiny_config, bonus_method):
     with pytest.raises(
         ConfigError, match=r"bonus\.bonsu: unknown field; allowed fields here: bonus"

@@ -25,6 +25,15 @@ def test_parse_grid_options():
         parse_grid(["lmgt.scale"])
 
 
+def test_a_method_section_typo_in_the_grid_fails_before_any_run(tiny_config, tmp_path):
+    config = tiny_config(method="lmgt", lmgt={"judge": "oracle"})
+    with pytest.raises(ConfigError, match=r"lmgt.scal=0.1: lmgt.scal: unknown field"):
+        run_sweep(config, seeds=1, grid={"lmgt.scal": [0.1, 0.2]}, out_dir=tmp_path / "s")
+    with pytest.raises(ConfigError, match=r"lmgt.judge='orcle': lmgt.judge"):
+        run_sweep(config, seeds=1, grid={"lmgt.judge": ["oracle", "orcle"]}, out_dir=tmp_path / "s")
+    assert not (tmp_path / "s").exists()
+
+
 def test_plan_validates_every_grid_point(tiny_config, tmp_path):
     with pytest.raises(ConfigError, match=r"sweep grid eval.episodes=0: eval.episodes"):
         plan_sweep(tiny_config(), seeds=1, grid={"eval.episodes": [1, 0]}, out_dir=tmp_path)

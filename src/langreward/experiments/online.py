@@ -139,6 +139,7 @@ def train_online(run: ActiveRun, setup: OnlineSetup) -> dict[str, Any]:
     timesteps = int(model.num_timesteps)
     return {
         **base_summary(run, final, timesteps),
+        "algorithm": type(model).__name__,
         "episodes": int(steps.size),
         "steps_to_threshold": steps_to_threshold(
             steps, curve, config.threshold, config.threshold_window
