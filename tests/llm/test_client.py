@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
 from pydantic import BaseModel
 
@@ -71,7 +74,7 @@ def test_json_schema_dict_and_fenced_reply():
 
 def test_choose_by_majority_of_samples():
     llm = make_llm("scripted", responses=["B", "A", "B", "B", "x"])
-    choice = llm.choose("Which?", ["left", "right"], samples=5)
+    choice = llm.choose("Which?", ["left", "right"], samples=5, orders="none")
     assert choice.option == "right"
     assert choice.method == "samples"
     assert choice.probs == pytest.approx({"left": 0.25, "right": 0.75})
@@ -92,12 +95,71 @@ class LogprobBackend(ScriptedBackend):
 
 def test_choose_reads_letter_logprobs():
     llm = LLM(LogprobBackend(["B"]))
-    choice = llm.choose("Push left or right?", ["left", "right"])
+    choice = llm.choose("Push left or right?", ["left", "right"], orders="none")
     assert choice.method == "logprobs"
     assert choice.option == "right"
     assert choice.probs["right"] > 0.8
     assert sum(choice.probs.values()) == pytest.approx(1.0)
     assert llm.backend.requests[0].max_tokens == 1
+
+
+class PositionBiasedBackend(ScriptedBackend):
+    """FOR TESTS: a 'model' whose letter logits are the option's true score plus a fixed bonus
+    for the letter A, read off the lettered option list in the prompt."""
+
+    supports_logprobs = True
+
+    def __init__(self, scores, bias=3.0):
+        super().__init__(["A"])
+        self.scores, self.bias = scores, bias
+
+    def complete(self, request):
+        reply = super().complete(request)
+        prompt = request.messages[-1][1]
+        lines = [line for line in prompt.splitlines() if re.match(r"^[A-Z]\) ", line)]
+        logits = {
+            line[0]: self.scores(prompt, line[3:]) + (self.bias if line[0] == "A" else 0.0)
+            for line in lines
+        }
+        norm = math.log(sum(math.exp(v) for v in logits.values()))
+        reply.first_token_logprobs = {letter: v - norm for letter, v in logits.items()}
+        return reply
+
+
+def prime_scores(prompt, option):
+    """The truth: 'yes' scores 1 for primes, 'no' scores 1 otherwise."""
+    number = int(re.search(r"Is (\d+) prime", prompt).group(1))
+    is_prime = number > 1 and all(number % d for d in range(2, int(number**0.5) + 1))
+    return 1.0 if (option == "yes") == is_prime else 0.0
+
+
+@pytest.mark.parametrize("number", [7, 8, 13, 21])
+def test_debiased_choice_does_not_depend_on_option_order(number):
+    llm = LLM(PositionBiasedBackend(prime_scores))
+    question = f"Is {number} prime?"
+    # asked in one order, the letter bias decides: whichever option is first wins
+    assert llm.choose(question, ["yes", "no"], orders="none").option == "yes"
+    assert llm.choose(question, ["no", "yes"], orders="none").option == "no"
+    # averaged over both orders, the answer is the truth, whatever order the caller gives
+    forward = llm.choose(question, ["yes", "no"])
+    backward = llm.choose(question, ["no", "yes"])
+    assert forward.option == backward.option == ("yes" if number in (7, 13) else "no")
+    assert forward.probs == pytest.approx(backward.probs)
+    assert forward.method == "logprobs+2 orders"
+
+
+def test_three_options_are_asked_in_all_six_orders():
+    backend = PositionBiasedBackend(lambda prompt, option: {"good": 1.0}.get(option, 0.0))
+    choice = LLM(backend).choose("Judge it.", ["bad", "neutral", "good"])
+    assert choice.option == "good" and len(backend.requests) == 6
+    assert choice.probs["bad"] == pytest.approx(choice.probs["neutral"])
+
+
+def test_a_letter_biased_sampler_averages_out():
+    llm = make_llm("scripted", responses=["A"])  # always the first letter
+    choice = llm.choose("Which?", ["left", "right"], samples=3)
+    assert choice.probs == pytest.approx({"left": 0.5, "right": 0.5})
+    assert choice.method == "samples+2 orders"
 
 
 def test_choose_many_packs_items_into_one_call():

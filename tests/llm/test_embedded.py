@@ -24,7 +24,7 @@ def test_embedded_chat_json_and_choose(embedded_backend, tmp_path):
     person = llm.json("Invent a person called Ada who is 36 years old.", Person, max_tokens=64)
     assert isinstance(person, Person) and person.name
     choice = llm.choose("Is fire hot?", ["yes", "no"])
-    assert choice.method == "logprobs"
+    assert choice.method == "logprobs+2 orders"  # asked both ways round, averaged
     assert sum(choice.probs.values()) == pytest.approx(1.0)
     labels = llm.choose_many(
         ["fire", "ice", "lava"], ["hot", "cold"], instruction="Label each thing as hot or cold."
@@ -33,7 +33,7 @@ def test_embedded_chat_json_and_choose(embedded_backend, tmp_path):
     # the same calls again are cache hits
     before = llm.stats.cache_hits
     llm.choose("Is fire hot?", ["yes", "no"])
-    assert llm.stats.cache_hits == before + 1
+    assert llm.stats.cache_hits == before + 2  # one cached call per order
 
 
 def test_openai_backend_against_real_local_server(tmp_path, embedded_available):
@@ -48,7 +48,7 @@ def test_openai_backend_against_real_local_server(tmp_path, embedded_available):
         person = llm.json("Invent a person called Bob who is 3 years old.", Person, max_tokens=64)
         assert isinstance(person, Person)
         choice = llm.choose("Is the sky blue on a clear day?", ["yes", "no"])
-        assert choice.method == "logprobs"
+        assert choice.method == "logprobs+2 orders"
     finally:
         server.close()
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from langreward.llm.backends.base import Backend
 from langreward.llm.cache import ResponseCache
 from langreward.llm.errors import LLMError, MalformedReplyError
+from langreward.llm.orders import OrderMode, average_over_orders, option_orders
 from langreward.llm.transcript import write_transcript
 from langreward.llm.types import (
     ChatResult,
@@ -198,15 +199,44 @@ class LLM:
         *,
         samples: int = 5,
         seed: int = 0,
+        orders: OrderMode = "auto",
     ) -> Choice:
-        """Pick one of ``options`` with a probability for each.
+        """Pick one of ``options`` with a probability for each, free of letter-position bias.
 
         The options are listed as lettered answers. With log-probabilities (embedded model,
         most servers) one token is generated and the letters' probabilities are read off the
         model's distribution; otherwise ``samples`` replies at temperature 1 are voted on.
+        The question is asked once per option order (``orders``: ``auto`` = every order for 2-3
+        options, the cyclic shifts for more; ``none`` = as given) and each option's
+        probability is averaged over the orders, so a model that favours a letter no longer
+        decides by it. Costs one call per order (2 for two options, 6 for three); the prompt
+        up to the option list is the same in every order.
+
+        Example:
+            >>> llm = make_llm("embedded")  # doctest: +SKIP
+            >>> llm.choose("Is 7 a prime number?", ["yes", "no"]).probs  # doctest: +SKIP
+            {'yes': 0.93, 'no': 0.07}
         """
         options = _check_options(options)
         msgs = as_messages(messages)
+        orderings = option_orders(len(options), orders)
+        per_order, methods = [], set()
+        for k, order in enumerate(orderings):
+            shown = [options[i] for i in order]
+            probs, method = self._choose_in_order(msgs, shown, samples, seed + 1000 * k)
+            per_order.append(probs)
+            methods.add(method)
+        averaged = average_over_orders(len(options), orderings, per_order)
+        probs_map = dict(zip(options, averaged, strict=True))
+        method = "logprobs" if methods == {"logprobs"} else "samples"
+        if len(orderings) > 1:
+            method += f"+{len(orderings)} orders"
+        return Choice(max(probs_map, key=probs_map.__getitem__), probs_map, method)
+
+    def _choose_in_order(
+        self, msgs: list[Message], options: list[str], samples: int, seed: int
+    ) -> tuple[list[float], str]:
+        """Probabilities of the options by position, asked with the options in this order."""
         listing = "\n".join(f"{LETTERS[i]}) {opt}" for i, opt in enumerate(options))
         letters = LETTERS[: len(options)]
         question = (
@@ -220,8 +250,7 @@ class LLM:
             )
             probs = _letter_probs(reply.first_token_logprobs or {}, letters)
             if probs is not None:
-                best = max(range(len(options)), key=lambda i: probs[i])
-                return Choice(options[best], dict(zip(options, probs, strict=True)), "logprobs")
+                return probs, "logprobs"
         votes: Counter[str] = Counter()
         schema = {"type": "string", "enum": list(letters)}
         for i in range(samples):
@@ -239,8 +268,7 @@ class LLM:
         if not votes:
             raise MalformedReplyError(f"no sample named one of the options {list(options)}")
         total = sum(votes.values())
-        probs_map = {opt: votes[letters[i]] / total for i, opt in enumerate(options)}
-        return Choice(max(probs_map, key=probs_map.__getitem__), probs_map, "samples")
+        return [votes[letter] / total for letter in letters], "samples"
 
     def choose_many(
         self,
