@@ -9,6 +9,7 @@ Example:
 """
 
 from langreward.llm.cache import CacheStats, ResponseCache
+from langreward.llm.calibration import CONTENT_FREE, ContextualCalibrator, ThresholdCalibrator
 from langreward.llm.client import LLM
 from langreward.llm.errors import (
     BackendError,
@@ -22,11 +23,14 @@ from langreward.llm.errors import (
     ReplayMissError,
 )
 from langreward.llm.models import EMBEDDED_MODELS, ensure_embedded_model
+from langreward.llm.orders import ORDER_MODES, option_orders
 from langreward.llm.spec import SPEC_HELP, make_backend, make_llm
 from langreward.llm.types import ChatResult, Choice, Completion, CompletionRequest, LLMStats
 
 __all__ = [
+    "CONTENT_FREE",
     "LLM",
+    "ORDER_MODES",
     "SPEC_HELP",
     "BackendError",
     "BackendUnavailableError",
@@ -35,6 +39,7 @@ __all__ = [
     "Choice",
     "Completion",
     "CompletionRequest",
+    "ContextualCalibrator",
     "EMBEDDED_MODELS",
     "LLMConfigError",
     "LLMError",
@@ -45,7 +50,9 @@ __all__ = [
     "RateLimitError",
     "ReplayMissError",
     "ResponseCache",
+    "ThresholdCalibrator",
     "ensure_embedded_model",
     "make_backend",
     "make_llm",
+    "option_orders",
 ]
