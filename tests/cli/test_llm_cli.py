@@ -55,3 +55,21 @@ def test_cache_stats_export_import_clear(tmp_path):
     bad.write_text("{not json\n")
     failed = runner.invoke(app, ["cache", "import", str(bad), "--cache", str(other)])
     assert failed.exit_code == 2 and "not JSON" in " ".join(failed.output.split())
+
+
+def test_llm_bias_reports_first_option_wins(monkeypatch):
+    import langreward.cli.llm_commands as commands
+
+    # a 'model' that always answers the first letter: 100 % first-option wins, chance accuracy
+    monkeypatch.setattr(
+        commands, "build_llm", lambda spec: make_llm("scripted", responses=["A"], cache=False)
+    )
+    result = runner.invoke(app, ["llm", "bias", "--llm", "scripted"])
+    assert result.exit_code == 0, result.output
+    assert "100%" in result.output and "50%" in result.output
+
+
+def test_llm_bias_on_unreadable_replies_is_one_clear_line():
+    result = runner.invoke(app, ["llm", "bias", "--llm", "scripted"])  # answers "ok"
+    assert result.exit_code == 2 and "error:" in result.output
+    assert "Traceback" not in result.output

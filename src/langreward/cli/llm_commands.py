@@ -112,6 +112,37 @@ def check(
     llm.close()
 
 
+@llm_app.command("bias")
+def bias(llm_spec: str = LLM_OPTION) -> None:
+    """How often the first-listed option wins: 16 yes/no questions, each in both orders.
+
+    A share near 0.5 is unbiased; near 1.0 the model picks the first letter whatever it
+    says, and only order-averaged (debiased) choices mean anything.
+    """
+    from langreward.llm.bias import measure_position_bias
+
+    llm = build_llm(llm_spec)
+    try:
+        report = measure_position_bias(llm)
+    except LLMError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        llm.close()
+    table = Table(title=f"position bias of {llm_spec} ({report.questions} questions x 2 orders)")
+    columns = ("first option wins", "accuracy, one order", "accuracy, both orders", "AUC", "LLM s")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{report.first_option_wins:.0%}",
+        f"{report.argmax_accuracy:.0%}",
+        f"{report.debiased_accuracy:.0%}",
+        f"{report.auc:.2f}",
+        f"{report.seconds:.1f}",
+    )
+    console.print(table)
+
+
 @llm_app.command("chat")
 def chat(
     prompt: str = typer.Argument(None, help="one prompt; omit for an interactive session"),
