@@ -240,3 +240,40 @@ def test_background_judging_never_waits_for_the_llm(judge_llm: Callable[..., LLM
     judge.close()  # waits for the answers in flight
     assert list(judge.judge_batch(states, [1, 0])) == [1, -1]
     assert judge.stats.llm_rounds == 1 and judge.stats.queries == 2
+
+
+def test_one_by_one_judge_averages_over_orders_so_the_first_letter_does_not_decide():
+    import math
+    import re
+
+    from langreward.llm import LLM
+    from langreward.llm.backends.scripted import ScriptedBackend
+    from langreward.lmgt import LLMJudge
+    from langreward.text import CartPoleDescriber
+
+    class FirstLetterLover(ScriptedBackend):
+        """FOR TESTS: +3 logits for letter A, +1 for the physically right label."""
+
+        supports_logprobs = True
+
+        def complete(self, request):
+            reply = super().complete(request)
+            prompt = request.messages[-1][1]
+            right = "good" if "push the cart to the right" in prompt.lower() else "bad"
+            lines = [line for line in prompt.splitlines() if re.match(r"^[A-C]\) ", line)]
+            logits = {
+                line[0]: (3.0 if line[0] == "A" else 0.0) + (1.0 if line[3:] == right else 0.0)
+                for line in lines
+            }
+            norm = math.log(sum(math.exp(v) for v in logits.values()))
+            reply.first_token_logprobs = {k: v - norm for k, v in logits.items()}
+            return reply
+
+    pairs = ([[0, 0, 0.1, 0.5]] * 2, [0, 1])  # pole falling right: push left (0), right (1)
+    one_order = LLMJudge(
+        LLM(FirstLetterLover()), CartPoleDescriber(), packed=False, orders="none", defer=False
+    )
+    debiased = LLMJudge(LLM(FirstLetterLover()), CartPoleDescriber(), packed=False, defer=False)
+    # one order: the first label listed ("good") wins every time
+    assert set(one_order.judge_batch(*pairs).tolist()) == {1}
+    assert debiased.judge_batch(*pairs).tolist() == [-1, 1]

@@ -118,6 +118,11 @@ class LMGTSettings(_Strict):
     )
     few_shot_count: int = Field(4, ge=1, description="examples drawn from the reference")
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    orders: Literal["auto", "all", "cyclic", "none"] = Field(
+        "auto",
+        description="one-by-one judgments (packed: false): option orders averaged over "
+        "(auto: all 6 orders of the 3 labels, 6 calls; none: 1 call, letter bias and all)",
+    )
     max_tokens: int = Field(192, ge=8, description="chain-of-thought reply budget per pair")
     describer: DescriberSettings = Field(default_factory=DescriberSettings)
 

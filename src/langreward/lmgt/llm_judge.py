@@ -72,6 +72,9 @@ class LLMJudge(BaseJudge):
             call holding only that step's few pairs.
         max_wait: with ``defer``, ask anyway once the oldest queued pair has waited for this
             many judged pairs (a small key set may never fill a prompt again).
+        orders: option orders a one-by-one choice averages over (``auto``: all six orders of
+            the three labels, so the model's favourite letter does not decide; ``none``: one
+            call in the listed order). Packed prompts are read as answered.
         background: ask in a worker thread, one packed prompt at a time, while new pairs keep
             queueing (and get 0, counted as ``pending``). The LLM is then off the hot path,
             but which steps see an answer depends on timing, so runs are no longer
@@ -107,6 +110,7 @@ class LLMJudge(BaseJudge):
         defer: bool = True,
         max_wait: int = 2000,
         background: bool = False,
+        orders: str = "auto",
     ) -> None:
         strategy = strategy.replace("-", "_")
         if strategy not in STRATEGIES:
@@ -136,6 +140,7 @@ class LLMJudge(BaseJudge):
         self.max_tokens = max_tokens
         self.fallback_single = fallback_single
         self.defer = defer
+        self.orders = orders
         self.memory: dict[Hashable, int] = {}
         self.queue: dict[Hashable, str] = {}  # new pairs waiting for a packed prompt
         self.max_wait = max_wait
@@ -310,6 +315,7 @@ class LLMJudge(BaseJudge):
                 single_messages(self.describer.task, text, self.examples),
                 LABELS,
                 samples=self.samples,
+                orders=self.orders,  # type: ignore[arg-type]
             )
         except MalformedReplyError as exc:
             logger.debug("judgment unreadable (%s)", exc)

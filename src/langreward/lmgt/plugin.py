@@ -100,6 +100,7 @@ def build_judge(
         defer=settings.defer,
         max_wait=settings.max_wait,
         background=settings.background,
+        orders=settings.orders,
     )
 
 
