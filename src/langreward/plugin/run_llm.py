@@ -83,8 +83,9 @@ class RunLLM:
         session = path.with_suffix(".session.jsonl")
         for llm in self._llms.values():
             count += llm.export_transcript(session)
-            with path.open("a", encoding="utf-8") as out:
-                out.write(session.read_text(encoding="utf-8"))
+            if session.is_file():
+                with path.open("a", encoding="utf-8") as out:
+                    out.write(session.read_text(encoding="utf-8"))
         session.unlink(missing_ok=True)
         return count
 
