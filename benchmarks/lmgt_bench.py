@@ -230,7 +230,8 @@ def header_text(
     llm_text = "No LLM-judge variant in this run. "
     if any(v.startswith("llm") for v in variants):
         llm_text = "; ".join(
-            [f"LLM judge: `{llm}`"] + [meanings[v] for v in variants if v in meanings]
+            [f"LLM judge: `{llm}`{_model_name(llm)}"]
+            + [meanings[v] for v in variants if v in meanings]
         )
         llm_text += (
             ". Answered: the share of judged pairs that had an answer (the others got 0 while "
@@ -238,20 +239,21 @@ def header_text(
         )
         if "llm_lmgt" in spec:
             llm_text += f"The LLM variants differ in: {spec['llm_lmgt']} ({spec['llm_note']}). "
+    omp = "OMP_NUM_THREADS=1 " if os.environ.get("OMP_NUM_THREADS") == "1" else ""
     command = (
-        f"python benchmarks/lmgt_bench.py {preset} --seeds {seeds} --workers {workers}"
+        f"{omp}python benchmarks/lmgt_bench.py {preset} --seeds {seeds} --workers {workers}"
         + ("" if variants == VARIANTS else f" --variants {' '.join(variants)}")
         + (f" --tag {tag}" if tag else "")
     )
     return (
         f"{base['env']['id']}, SB3 {base['algo'].upper()} ({base['total_timesteps']:,} steps, "
-        f"{seeds} seeds, threshold {base['threshold']} on the mean original return of the last "
+        f"{seeds} seeds (0–{seeds - 1}), threshold {base['threshold']} on the mean original return of the last "
         f"20 episodes), {spec['note']}. LMGT: scale {lmgt['scale']}{schedule}, budget "
         f"{lmgt.get('budget', {'kind': 'all'})}, key bins {key}. {llm_text}"
         "LLM share of wall: the LLM's busy time over wall time; judge share of wall: the time "
         "the training loop spent in the judge (waiting for the LLM included). noisyP: the "
         f"reference right with probability P. {os.cpu_count()} cores, {workers} run(s) at once, "
-        f"{_torch_threads(workers)}, "
+        "1 torch thread per run (the runner's default), "
         f"{date.today().isoformat()}. Command: `{command}`."
     )
 
@@ -259,10 +261,14 @@ def header_text(
 CACHED_APART = ("llm-bg", "llm-coarse")
 
 
-def _torch_threads(workers: int) -> str:
-    if workers > 1 or os.environ.get("OMP_NUM_THREADS") == "1":
-        return "1 torch thread per run"
-    return "torch's default threads (1 once the embedded LLM is loaded)"
+def _model_name(spec: str) -> str:
+    """`` (the model's name)`` for an embedded spec, else nothing."""
+    from langreward.llm import EMBEDDED_MODELS
+
+    name = spec.partition(":")[2] if spec.startswith("embedded:") else None
+    if spec == "embedded":
+        name = next(iter(EMBEDDED_MODELS))
+    return f" ({name}, Q4_K_M GGUF, in-process)" if name in EMBEDDED_MODELS else ""
 
 
 def _cache_name(variant: str) -> str:

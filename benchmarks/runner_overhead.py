@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -90,9 +91,11 @@ def main() -> None:
     plain_cpu = median([c for _, c in rows["plain SB3 script"]])
     lines = [
         f"Command: `python benchmarks/runner_overhead.py --repeats {args.repeats} --steps "
-        f"{args.steps}`; PPO on CartPole-v1, {args.steps} steps, then 10 evaluation episodes; "
-        f"whole processes (imports included), alternating; medians (min–max) of {args.repeats}; "
-        f"{_cores()} cores; {time.strftime('%Y-%m-%d')}.",
+        f"{args.steps}`; PPO on CartPole-v1 (seed 0), {args.steps} steps, then 10 evaluation "
+        "episodes; no LLM (the baseline method); the plain script at torch's default threads, "
+        "`langreward run` at its default of 1; whole processes (imports included), alternating; "
+        f"medians (min–max) of {args.repeats}; {os.cpu_count()} cores; "
+        f"{time.strftime('%Y-%m-%d')}.",
         "",
         "| command | wall s | CPU s | wall × plain | CPU × plain |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -110,12 +113,6 @@ def main() -> None:
         update_benchmarks_md(
             "runner-overhead", "Runner overhead: `langreward run` vs plain SB3", table
         )
-
-
-def _cores() -> int:
-    import os
-
-    return os.cpu_count() or 0
 
 
 if __name__ == "__main__":

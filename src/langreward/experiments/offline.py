@@ -81,7 +81,8 @@ def run_pipeline(run: ActiveRun, pipeline: OfflinePipeline) -> dict[str, Any]:
                 f"stage {stage.name!r} of method {run.config.method!r} finished without "
                 f"writing {', '.join(missing)}"
             )
-        done = [name for name in done if name != stage.name] + [stage.name]
+        if stage.name not in done:
+            done.append(stage.name)
         run.metrics.write(
             {"type": "stage", "name": stage.name, "wall_time": round(run.wall_time(), 3)}
         )

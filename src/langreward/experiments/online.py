@@ -12,7 +12,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList
 from stable_baselines3.common.utils import configure_logger
 
-from langreward.experiments.algos import OFF_POLICY, algo_class, prepare_algo_kwargs
+from langreward.experiments.algos import algo_class, prepare_algo_kwargs
 from langreward.experiments.callbacks import RunMonitorCallback
 from langreward.experiments.curves import curve_auc, learning_curve, steps_to_threshold
 from langreward.experiments.errors import RunInterrupted
@@ -93,7 +93,7 @@ def train_online(run: ActiveRun, setup: OnlineSetup) -> dict[str, Any]:
     model = _build_model(run, setup)
     if state is not None:
         load_method_state(paths, setup)
-    off_policy = config.algo in OFF_POLICY or hasattr(model, "save_replay_buffer")
+    off_policy = hasattr(model, "save_replay_buffer")  # SB3's off-policy algorithms
     monitor = RunMonitorCallback(
         paths=paths,
         metrics=run.metrics,

@@ -19,14 +19,17 @@ from langreward.text.classic_control import (
 from langreward.text.generic import GenericDescriber
 from langreward.text.toy_text import BlackjackDescriber
 
-# The specific describers, registered as knowledge of their env family.
-_DESCRIBERS: dict[str, Callable[[gym.Env], Describer]] = {
-    "CartPole": lambda env: CartPoleDescriber(),
-    "MountainCarContinuous": lambda env: MountainCarContinuousDescriber(),
-    "MountainCar": lambda env: MountainCarDescriber(),
-    "Pendulum": lambda env: PendulumDescriber(float(getattr(env.unwrapped, "max_torque", 2.0))),
-    "Blackjack": lambda env: BlackjackDescriber(),
-    "MiniGrid": lambda env: _minigrid_describer(),
+# The specific describers, registered as knowledge of their env family: ``make(env, **options)``
+# (only the MiniGrid describer takes options: ``mission=``, ``grid=``).
+_DESCRIBERS: dict[str, Callable[..., Describer]] = {
+    "CartPole": lambda env, **_: CartPoleDescriber(),
+    "MountainCarContinuous": lambda env, **_: MountainCarContinuousDescriber(),
+    "MountainCar": lambda env, **_: MountainCarDescriber(),
+    "Pendulum": lambda env, **_: PendulumDescriber(
+        float(getattr(env.unwrapped, "max_torque", 2.0))
+    ),
+    "Blackjack": lambda env, **_: BlackjackDescriber(),
+    "MiniGrid": lambda env, **options: _minigrid_describer(**options),
 }
 for _family, _make in _DESCRIBERS.items():
     register_knowledge(_family, "describer", _make)
@@ -83,10 +86,8 @@ def describer_for(
     describer: Describer
     generic = feature_names is not None or action_names is not None
     make = None if generic else families.knowledge(env, "describer")
-    if make is not None and env_family(env) == "MiniGrid":
-        describer = _minigrid_describer(**options)
-    elif make is not None:
-        describer = make(env)
+    if make is not None:
+        describer = make(env, **options)
     else:
         describer = GenericDescriber(
             env.observation_space,
