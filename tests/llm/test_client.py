@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -163,7 +164,7 @@ def test_a_letter_biased_sampler_averages_out():
 
 
 def test_choose_many_packs_items_into_one_call():
-    llm = make_llm("scripted", responses=['"ABC"'])
+    llm = make_llm("scripted", responses=['["A", "B", "C"]'])
     choices = llm.choose_many(["s1", "s2", "s3"], ["good", "bad", "unsure"], instruction="Judge.")
     assert [c.option for c in choices] == ["good", "bad", "unsure"]
     assert len(llm.backend.requests) == 1
@@ -171,8 +172,87 @@ def test_choose_many_packs_items_into_one_call():
     assert "1. s1" in prompt and "3. s3" in prompt
 
 
+class PackedPositionBiasedBackend(ScriptedBackend):
+    """FOR TESTS: like PositionBiasedBackend, for one-by-one prompts ("A) yes" lines) and packed
+    ones ("Items:" + "Labels: A = yes, B = no."), reporting each generated token's
+    alternatives as a model with log-probabilities would."""
+
+    supports_logprobs = True
+
+    def __init__(self, scores, bias=3.0):
+        super().__init__(["unused"])
+        self.scores, self.bias = scores, bias
+
+    def _letter_logprobs(self, item, letter_to_option):
+        logits = {
+            letter: self.scores(item, option) + (self.bias if letter == "A" else 0.0)
+            for letter, option in letter_to_option.items()
+        }
+        norm = math.log(sum(math.exp(v) for v in logits.values()))
+        return {letter: v - norm for letter, v in logits.items()}
+
+    def complete(self, request):
+        self.requests.append(request)
+        prompt = request.messages[-1][1]
+        listing = re.search(r"Labels: (.*?)\.\n", prompt)
+        if listing is None:  # one by one
+            item = prompt.split("\n")[0]
+            options = dict(re.findall(r"^([A-Z])\) (.+)$", prompt, re.MULTILINE))
+            top = self._letter_logprobs(item, options)
+            best = max(top, key=top.__getitem__)
+            return Completion(best, first_token_logprobs=top, token_logprobs=[(best, top)])
+        options = dict(pair.strip().split(" = ") for pair in listing.group(1).split(","))
+        items = re.findall(r"^\d+\. (.+)$", prompt.split("Items:\n", 1)[1], re.MULTILINE)
+        tokens = [('["', {'["': 0.0})]
+        for k, item in enumerate(items):
+            top = self._letter_logprobs(item, options)
+            tokens.append((max(top, key=top.__getitem__), top))
+            tokens.append(('", "' if k < len(items) - 1 else '"]', {}))
+        letters = [token for token, _ in tokens[1::2]]
+        return Completion(json.dumps(letters), token_logprobs=tokens)
+
+
+def item_prime_scores(item, option):
+    number = int(re.search(r"(\d+)", item).group(1))
+    is_prime = number > 1 and all(number % d for d in range(2, int(number**0.5) + 1))
+    return 1.0 if (option == "yes") == is_prime else 0.0
+
+
+def test_packed_probabilities_match_one_by_one_and_ignore_option_order():
+    questions = [f"Is {n} prime?" for n in (7, 8, 13, 21, 4)]
+    llm = LLM(PackedPositionBiasedBackend(item_prime_scores))
+    # read as answered, the letter bias decides every item
+    biased = llm.choose_many(questions, ["yes", "no"], instruction="Answer each.")
+    assert [c.option for c in biased] == ["yes"] * 5
+    assert biased[0].method == "packed+logprobs"
+    forward = llm.choose_many(questions, ["yes", "no"], instruction="Answer each.", orders="auto")
+    backward = llm.choose_many(questions, ["no", "yes"], instruction="Answer each.", orders="auto")
+    truth = ["yes", "no", "yes", "no", "no"]
+    assert [c.option for c in forward] == [c.option for c in backward] == truth
+    assert forward[0].method == "packed+logprobs+2 orders"
+    for question, packed in zip(questions, forward, strict=True):
+        single = llm.choose(question, ["yes", "no"])
+        assert packed.probs == pytest.approx(single.probs)
+
+
+def test_packed_answer_without_one_letter_per_token_falls_back_to_the_answer():
+    class MergedLetters(ScriptedBackend):
+        supports_logprobs = True
+
+        def complete(self, request):
+            reply = super().complete(request)
+            reply.token_logprobs = [('["AB', {"A": -0.1}), ('"]', {})]  # two letters, one token
+            return reply
+
+    choices = LLM(MergedLetters(['["A", "B"]'])).choose_many(
+        ["x", "y"], ["good", "bad"], instruction="Judge."
+    )
+    assert [c.probs for c in choices] == [{"good": 1.0, "bad": 0.0}, {"good": 0.0, "bad": 1.0}]
+    assert choices[0].method == "packed"
+
+
 def test_choose_many_rejects_wrong_count():
-    llm = make_llm("scripted", responses=['"A"', '"AX"'])
+    llm = make_llm("scripted", responses=['["A"]', '["A", "X"]'])
     with pytest.raises(MalformedReplyError):
         llm.choose_many(["s1", "s2"], ["good", "bad"], instruction="Judge.")
 
@@ -199,7 +279,7 @@ def test_cache_hit_skips_backend_and_counts(tmp_path):
 
 
 def test_transcript_replays_without_llm(tmp_path):
-    llm = make_llm("scripted", responses=['"AB"', "plain"])
+    llm = make_llm("scripted", responses=['["A", "B"]', "plain"])
     llm.choose_many(["a", "b"], ["good", "bad"], instruction="Judge.")
     llm.chat("free text")
     path = tmp_path / "t.jsonl"

@@ -46,7 +46,7 @@ def answer_with(label_fn: LabelFn) -> Callable[[list[dict[str, str]]], str]:
                     opt.strip(): letter.strip()
                     for letter, opt in (pair.split("=") for pair in listing.group(1).split(","))
                 }
-                return json.dumps("".join(letter_of.get(label, "?") for label in labels))
+                return json.dumps([letter_of.get(label, "?") for label in labels])
             return json.dumps({"labels": labels})
         item = content.split("Item: ", 1)[1].split("\n")[0] if "Item: " in content else content
         label = label_fn(item)

@@ -154,6 +154,28 @@ class LLM:
         ``repair_rounds`` more tries; then :class:`MalformedReplyError` is raised. Only a valid
         reply is cached.
         """
+        value, _ = self._json_reply(
+            messages,
+            schema,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=seed,
+            repair_rounds=repair_rounds,
+        )
+        return value
+
+    def _json_reply(
+        self,
+        messages: str | Sequence[Message],
+        schema: type[ModelT] | dict[str, Any],
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+        seed: int = 0,
+        repair_rounds: int = 1,
+        top_logprobs: int = 0,
+    ) -> tuple[ModelT | Any, Completion]:
+        """:meth:`json`'s validated value and the completion it came from."""
         is_model = isinstance(schema, type) and issubclass(schema, BaseModel)
         json_schema = schema.model_json_schema() if is_model else schema
         msgs = as_messages(messages)
@@ -168,6 +190,7 @@ class LLM:
                 max_tokens=max_tokens,
                 seed=seed,
                 json_schema=json_schema if constrained else None,
+                top_logprobs=top_logprobs,
             )
             reply = self.complete(request, store=False)
             try:
@@ -187,7 +210,7 @@ class LLM:
                 ]
                 continue
             self.store(request, reply)
-            return value
+            return value, reply
         raise MalformedReplyError(
             f"no valid JSON after {repair_rounds} repair round(s): {last_error}"
         )
@@ -279,45 +302,97 @@ class LLM:
         system: str | None = None,
         examples: Sequence[tuple[str, str]] = (),
         repair_rounds: int = 1,
+        orders: OrderMode = "none",
     ) -> list[Choice]:
-        """Label several items in ONE call (the fast path for many small judgments).
+        """Label several items in ONE call per option order (the fast path for many judgments).
 
-        The items are numbered in one prompt; the options are lettered, and the reply is one
-        JSON string with exactly one letter per item (``"ABBA"``), grammar-constrained where
-        the backend can. One generated token per item keeps generation cheap; the prompt
-        prefill of the items is then most of the cost. Raises :class:`MalformedReplyError`
-        if no valid answer comes back.
+        The items are numbered in one prompt; the options are lettered, and the reply is a
+        JSON array with exactly one letter per item (``["A", "B", "B"]``), grammar-constrained
+        where the backend can. Where the backend gives log-probabilities, each item's option
+        probabilities are read off the token of its letter (method ``packed+logprobs``);
+        otherwise the answered letter gets probability 1 (``packed``). ``orders`` works as in
+        :meth:`choose`: the prompt is asked once per option order and each item's probabilities
+        are averaged (``none``, the default, is one call; ``auto`` costs 2 calls for two options,
+        6 for three). The options are listed after the items, so every order shares the prompt
+        prefix up to them. Raises :class:`MalformedReplyError` if no valid answer comes back.
+
+        Example:
+            >>> llm = make_llm("scripted", responses=['["A", "B"]', '["B", "A"]'])
+            >>> [c.option for c in llm.choose_many(["7", "8"], ["prime", "not prime"],
+            ...                                     instruction="Is it prime?")]
+            ['prime', 'not prime']
         """
         options = _check_options(options)
         if not items:
             return []
+        orderings = option_orders(len(options), orders)
+        per_order, read = [], True
+        for order in orderings:
+            probs, from_logprobs = self._choose_many_in_order(
+                list(items),
+                [options[i] for i in order],
+                instruction=instruction,
+                system=system,
+                examples=examples,
+                repair_rounds=repair_rounds,
+            )
+            per_order.append(probs)
+            read &= from_logprobs
+        method = "packed+logprobs" if read else "packed"
+        if len(orderings) > 1:
+            method += f"+{len(orderings)} orders"
+        choices = []
+        for i in range(len(items)):
+            averaged = average_over_orders(len(options), orderings, [p[i] for p in per_order])
+            probs_map = dict(zip(options, averaged, strict=True))
+            choices.append(Choice(max(probs_map, key=probs_map.__getitem__), probs_map, method))
+        return choices
+
+    def _choose_many_in_order(
+        self,
+        items: list[str],
+        options: list[str],
+        *,
+        instruction: str,
+        system: str | None,
+        examples: Sequence[tuple[str, str]],
+        repair_rounds: int,
+    ) -> tuple[list[list[float]], bool]:
+        """Per item, the options' probabilities by position, asked in this order; and whether
+        they were read from log-probabilities (else 1 on the answered letter)."""
         letters = LETTERS[: len(options)]
         listing = ", ".join(
             f"{letter} = {opt}" for letter, opt in zip(letters, options, strict=True)
         )
-        parts = [instruction.strip(), f"Labels: {listing}."]
+        numbered = "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+        parts = [instruction.strip(), f"Items:\n{numbered}", f"Labels: {listing}."]
         if examples:
             index = {opt: letter for letter, opt in zip(letters, options, strict=True)}
             shots = "\n".join(f"- {text} -> {index.get(label, label)}" for text, label in examples)
             parts.append(f"Examples:\n{shots}")
-        numbered = "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
-        parts.append(f"Items:\n{numbered}")
         parts.append(
-            f"Reply with a JSON string of exactly {len(items)} letters, one label per item, "
-            f'in order (e.g. "{(letters * len(items))[: len(items)]}").'
+            f"Reply with a JSON array of exactly {len(items)} letters, one label per item, "
+            "in order."
         )
         messages: list[Message] = [{"role": "system", "content": system}] if system else []
         messages.append({"role": "user", "content": "\n\n".join(parts)})
-        schema = {"type": "string", "pattern": f"^[{letters}]{{{len(items)}}}$"}
-        answer = self.json(messages, schema, max_tokens=len(items) + 8, repair_rounds=repair_rounds)
-        return [
-            Choice(
-                options[letters.index(letter)],
-                {o: float(i == letters.index(letter)) for i, o in enumerate(options)},
-                "packed",
-            )
-            for letter in answer
-        ]
+        schema = {
+            "type": "array",
+            "items": {"type": "string", "enum": list(letters)},
+            "minItems": len(items),
+            "maxItems": len(items),
+        }
+        answer, reply = self._json_reply(
+            messages,
+            schema,
+            max_tokens=4 * len(items) + 8,
+            repair_rounds=repair_rounds,
+            top_logprobs=20 if self.backend.supports_logprobs else 0,
+        )
+        read = _letter_token_probs(reply.token_logprobs or [], letters, answer)
+        if read is not None:
+            return read, True
+        return [[float(letter == answered) for letter in letters] for answered in answer], False
 
     def batch(
         self,
@@ -378,17 +453,36 @@ def _check_options(options: Sequence[str]) -> list[str]:
     return options
 
 
+def _letter_of(token: str) -> str:
+    """The letter a token stands for (``" B"``, ``"B)"``, ``'"B'`` -> ``"B"``), upper-cased."""
+    return token.strip().strip('"').rstrip(")").upper()
+
+
 def _letter_probs(logprobs: dict[str, float], letters: str) -> list[float] | None:
-    """Normalised probabilities of the option letters among the first token's alternatives."""
+    """Normalised probabilities of the option letters among one token's alternatives."""
     mass = dict.fromkeys(letters, 0.0)
     for token, logprob in logprobs.items():
-        letter = token.strip().rstrip(")").upper()
+        letter = _letter_of(token)
         if letter in mass:
             mass[letter] += math.exp(logprob)
     total = sum(mass.values())
     if total <= 0:
         return None
     return [mass[letter] / total for letter in letters]
+
+
+def _letter_token_probs(
+    tokens: Sequence[tuple[str, dict[str, float]]], letters: str, answer: Sequence[str]
+) -> list[list[float]] | None:
+    """Each answered letter's option probabilities, read off the generated token that holds
+    it alone; ``None`` unless those tokens spell the answer exactly (a token holding two
+    letters, or no log-probabilities, leaves the answer unread)."""
+    found = [(_letter_of(token), top) for token, top in tokens]
+    found = [(letter, top) for letter, top in found if len(letter) == 1 and letter in letters]
+    if [letter for letter, _ in found] != list(answer):
+        return None
+    read = [_letter_probs(top, letters) for _, top in found]
+    return None if any(probs is None for probs in read) else read  # type: ignore[return-value]
 
 
 def _with_schema_hint(message: Message, schema: dict[str, Any]) -> Message:

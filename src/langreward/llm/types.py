@@ -106,6 +106,9 @@ class Completion:
     seconds: float = 0.0
     # Top alternatives of the first generated token: {token text: log-probability}.
     first_token_logprobs: dict[str, float] | None = None
+    # Every generated token with its top alternatives: [(token, {alternative: log-probability})]
+    # (filled with first_token_logprobs; packed choices read one letter per token from it).
+    token_logprobs: list[tuple[str, dict[str, float]]] | None = None
     cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,6 +124,8 @@ class Completion:
             completion_tokens=int(data.get("completion_tokens", 0)),
             seconds=float(data.get("seconds", 0.0)),
             first_token_logprobs=data.get("first_token_logprobs"),
+            token_logprobs=[(str(t), dict(top)) for t, top in data.get("token_logprobs") or []]
+            or None,
             cached=cached,
         )
 

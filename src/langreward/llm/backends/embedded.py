@@ -54,12 +54,18 @@ def _single_thread_torch() -> None:
         torch.set_num_threads(1)
 
 
-def first_token_logprobs(choice: dict[str, Any]) -> dict[str, float] | None:
-    """``{token: logprob}`` of the first generated token's top alternatives, if present."""
+def token_logprobs(choice: dict[str, Any]) -> list[tuple[str, dict[str, float]]] | None:
+    """Each generated token with ``{alternative: logprob}`` of its top alternatives, if any."""
     content = (choice.get("logprobs") or {}).get("content") or []
     if not content:
         return None
-    return {alt["token"]: float(alt["logprob"]) for alt in content[0].get("top_logprobs", [])}
+    return [
+        (
+            str(entry.get("token", "")),
+            {alt["token"]: float(alt["logprob"]) for alt in entry.get("top_logprobs", [])},
+        )
+        for entry in content
+    ]
 
 
 def chat_payload(request: CompletionRequest) -> dict[str, Any]:
@@ -189,12 +195,14 @@ class EmbeddedBackend(Backend):
             raise BackendError(f"llama.cpp error: {message}")
         choice = reply["choices"][0]
         usage = reply.get("usage", {})
+        tokens = token_logprobs(choice)
         return Completion(
             text=choice["message"].get("content") or "",
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             seconds=seconds,
-            first_token_logprobs=first_token_logprobs(choice),
+            first_token_logprobs=tokens[0][1] if tokens else None,
+            token_logprobs=tokens,
         )
 
     def close(self) -> None:

@@ -77,18 +77,22 @@ class HFBackend(Backend):
         text = self._tokenizer.decode(new_tokens, skip_special_tokens=True)
         for stop in request.stop:
             text = text.split(stop)[0]
-        logprobs = None
+        tokens = None
         if request.top_logprobs and out.scores:
-            first = torch.log_softmax(out.scores[0][0].float(), dim=-1)
-            values, ids = first.topk(min(request.top_logprobs, first.shape[-1]))
-            logprobs = {
-                self._tokenizer.decode([int(i)]): float(v)
-                for v, i in zip(values.tolist(), ids.tolist(), strict=True)
-            }
+            tokens = []
+            for token_id, scores in zip(new_tokens.tolist(), out.scores, strict=False):
+                logprobs = torch.log_softmax(scores[0].float(), dim=-1)
+                values, ids = logprobs.topk(min(request.top_logprobs, logprobs.shape[-1]))
+                top = {
+                    self._tokenizer.decode([int(i)]): float(v)
+                    for v, i in zip(values.tolist(), ids.tolist(), strict=True)
+                }
+                tokens.append((self._tokenizer.decode([int(token_id)]), top))
         return Completion(
             text=text,
             prompt_tokens=int(prompt_len),
             completion_tokens=int(new_tokens.shape[0]),
             seconds=time.perf_counter() - started,
-            first_token_logprobs=logprobs,
+            first_token_logprobs=tokens[0][1] if tokens else None,
+            token_logprobs=tokens,
         )

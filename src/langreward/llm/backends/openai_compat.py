@@ -111,17 +111,19 @@ class OpenAIBackend(Backend):
             text = choice.message.content or ""
         except (AttributeError, IndexError, TypeError) as exc:
             raise MalformedReplyError(f"{self.identity} reply has no choices: {reply!r}") from exc
-        logprobs = None
-        content = getattr(getattr(choice, "logprobs", None), "content", None)
-        if content:
-            logprobs = {alt.token: float(alt.logprob) for alt in content[0].top_logprobs or []}
+        content = getattr(getattr(choice, "logprobs", None), "content", None) or []
+        tokens = [
+            (str(entry.token), {alt.token: float(alt.logprob) for alt in entry.top_logprobs or []})
+            for entry in content
+        ] or None
         usage = getattr(reply, "usage", None)
         return Completion(
             text=text,
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             seconds=seconds,
-            first_token_logprobs=logprobs,
+            first_token_logprobs=tokens[0][1] if tokens else None,
+            token_logprobs=tokens,
         )
 
     def close(self) -> None:
