@@ -75,6 +75,8 @@ def test_settings_defaults_and_shorthands() -> None:
         ({"key": {"kind": "text", "bins": 4}}, "lmgt.key: a text key has no bins: drop bins"),
         ({"scael": 1.0}, "lmgt.scael: Extra inputs are not permitted"),
         ({"examples": [["state", "great"]]}, "lmgt.examples.0.1: Input should be 'good'"),
+        ({"calibration": "platt"}, "lmgt.calibration: Input should be 'none' or 'contextual'"),
+        ({"packed_orders": "some"}, "lmgt.packed_orders: Input should be 'auto'"),
     ],
 )
 def test_settings_errors_name_the_field(settings: dict, message: str) -> None:
@@ -123,6 +125,7 @@ def test_build_setup_llm_judge_uses_context_llm(tmp_path: Path, background: bool
     assert summary["judge"]["name"] == "llm" and summary["judge"]["pairs"] == 8
     assert summary["judge"]["unparseable"] == summary["judge"]["queries"] > 0
     assert summary["judge"]["shaping"]["judged_steps"] == 8
+    assert summary["judge"]["calibration"] == {"kind": "none"}
     assert context.llm.stats()["calls"] > 0  # the runner's LLM: it reports the cost
     setup.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import gymnasium as gym
@@ -277,3 +278,52 @@ def test_one_by_one_judge_averages_over_orders_so_the_first_letter_does_not_deci
     # one order: the first label listed ("good") wins every time
     assert set(one_order.judge_batch(*pairs).tolist()) == {1}
     assert debiased.judge_batch(*pairs).tolist() == [-1, 1]
+
+
+def test_contextual_calibration_removes_the_models_prior_for_a_label():
+    import math
+
+    from langreward.llm.backends.scripted import ScriptedBackend
+
+    class GoodSayer(ScriptedBackend):
+        """FOR TESTS: logits +2 for "good" whatever the item (no letter bias), +1 more for
+        the physically right label; the content-free item gets only the +2."""
+
+        supports_logprobs = True
+
+        def complete(self, request):
+            reply = super().complete(request)
+            prompt = request.messages[-1][1]
+            right = "good" if "push the cart to the right" in prompt.lower() else "bad"
+            if "Item: N/A" in prompt:
+                right = None
+            lines = [line for line in prompt.splitlines() if re.match(r"^[A-C]\) ", line)]
+            logits = {
+                line[0]: (2.0 if line[3:] == "good" else 0.0) + (1.0 if line[3:] == right else 0.0)
+                for line in lines
+            }
+            norm = math.log(sum(math.exp(v) for v in logits.values()))
+            reply.first_token_logprobs = {k: v - norm for k, v in logits.items()}
+            return reply
+
+    pairs = ([LEAN_RIGHT] * 2, [0, 1])  # pushing left is bad, right is good
+    common = {"packed": False, "defer": False}
+    raw = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), **common)
+    assert raw.judge_batch(*pairs).tolist() == [1, 1]  # "good" always wins as read
+    calibrated = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), calibration="contextual", **common)
+    assert calibrated.judge_batch(*pairs).tolist() == [-1, 1]
+    summary = calibrated.calibration_summary()
+    assert summary["kind"] == "contextual" and summary["prior"]["good"] > 0.7
+    restored = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), calibration="contextual", **common)
+    restored.load_state_dict(calibrated.state_dict())
+    assert restored.prior == calibrated.prior
+
+
+def test_contextual_calibration_without_logprobs_decides_uncalibrated(
+    judge_llm: Callable[..., LLM],
+) -> None:
+    judge = LLMJudge(
+        judge_llm(), CartPoleDescriber(), packed=False, defer=False, calibration="contextual"
+    )
+    assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [1]
+    assert judge.calibration_summary()["prior"] == {}

@@ -123,6 +123,16 @@ class LMGTSettings(_Strict):
         description="one-by-one judgments (packed: false): option orders averaged over "
         "(auto: all 6 orders of the 3 labels, 6 calls; none: 1 call, letter bias and all)",
     )
+    packed_orders: Literal["auto", "all", "cyclic", "none"] = Field(
+        "none",
+        description="packed prompts: option orders averaged over (none: 1 call per prompt, "
+        "each item read from its letter's log-probabilities; auto: 6 calls per prompt)",
+    )
+    calibration: Literal["none", "contextual"] = Field(
+        "none",
+        description="contextual: divide the labels' probabilities by the model's answer for "
+        "a content-free item ('N/A'), its prior, before deciding (needs log-probabilities)",
+    )
     max_tokens: int = Field(192, ge=8, description="chain-of-thought reply budget per pair")
     describer: DescriberSettings = Field(default_factory=DescriberSettings)
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from langreward.llm import LLM, LLMError, MalformedReplyError
+from langreward.llm.calibration import CONTENT_FREE, ContextualCalibrator
 from langreward.lmgt.judge import BaseJudge, Info, exact_key
 from langreward.lmgt.keys import TextKey
 from langreward.lmgt.prompts import (
@@ -74,7 +75,14 @@ class LLMJudge(BaseJudge):
             many judged pairs (a small key set may never fill a prompt again).
         orders: option orders a one-by-one choice averages over (``auto``: all six orders of
             the three labels, so the model's favourite letter does not decide; ``none``: one
-            call in the listed order). Packed prompts are read as answered.
+            call in the listed order).
+        packed_orders: the same for packed prompts (``none``: one call per prompt, each item
+            read as answered, or from its letter's log-probabilities where the backend has
+            them; ``auto``: six calls per prompt, probabilities averaged).
+        calibration: ``contextual``: divide each choice's probabilities by the model's
+            answer for a content-free item (``"N/A"``, asked once, the same way as the
+            judgments), its prior over the labels, and decide by the largest; ``none``:
+            decide by the largest probability as read.
         background: ask in a worker thread, one packed prompt at a time, while new pairs keep
             queueing (and get 0, counted as ``pending``). The LLM is then off the hot path,
             but which steps see an answer depends on timing, so runs are no longer
@@ -111,6 +119,8 @@ class LLMJudge(BaseJudge):
         max_wait: int = 2000,
         background: bool = False,
         orders: str = "auto",
+        packed_orders: str = "none",
+        calibration: str = "none",
     ) -> None:
         strategy = strategy.replace("-", "_")
         if strategy not in STRATEGIES:
@@ -120,6 +130,8 @@ class LLMJudge(BaseJudge):
                 "the few_shot strategy needs examples: (item text, label) pairs, e.g. from "
                 "langreward.lmgt.reference_examples(env, describer, reference)"
             )
+        if calibration not in ("none", "contextual"):
+            raise ValueError(f"calibration must be 'none' or 'contextual', not {calibration!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if max_wait < 1:
@@ -141,6 +153,9 @@ class LLMJudge(BaseJudge):
         self.fallback_single = fallback_single
         self.defer = defer
         self.orders = orders
+        self.packed_orders = packed_orders
+        self.calibration = calibration
+        self.prior: dict[str, float] | None = None  # contextual: measured on first use
         self.memory: dict[Hashable, int] = {}
         self.queue: dict[Hashable, str] = {}  # new pairs waiting for a packed prompt
         self.max_wait = max_wait
@@ -189,6 +204,7 @@ class LLMJudge(BaseJudge):
             "memory": dict(self.memory),
             "queue": dict(self.queue),
             "queued_since": self._queued_since,
+            "prior": self.prior,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -196,6 +212,17 @@ class LLMJudge(BaseJudge):
         self.memory = dict(state["memory"])
         self.queue = dict(state["queue"])
         self._queued_since = state["queued_since"]
+        self.prior = state.get("prior")
+
+    def calibration_summary(self) -> dict[str, Any]:
+        """How choices become labels, for ``summary.json`` (the prior once measured)."""
+        if self.calibration == "none":
+            return {"kind": "none"}
+        return {
+            "kind": "contextual",
+            "input": CONTENT_FREE,
+            "prior": self.prior,  # None: not measured yet; {}: no log-probabilities, unused
+        }
 
     def _prompt_due(self) -> bool:
         """Whether to ask now: a full prompt is waiting, or the oldest pair waited long enough
@@ -276,14 +303,8 @@ class LLMJudge(BaseJudge):
                 if labels is None:
                     raise MalformedReplyError("no 'Answers:' line with one label per item", reply)
             else:
-                choices = self.llm.choose_many(
-                    chunk,
-                    LABELS,
-                    instruction=INSTRUCTION,
-                    system=system_prompt(self.describer.task),
-                    examples=self.examples,
-                )
-                labels = [choice.option for choice in choices]
+                choices = self._choose_packed(chunk)
+                labels = [self._decide(choice.probs)[0] for choice in choices]
                 if len(labels) != len(chunk):
                     raise MalformedReplyError(f"{len(labels)} labels for {len(chunk)} items")
         except MalformedReplyError as exc:
@@ -311,12 +332,7 @@ class LLMJudge(BaseJudge):
                     self.stats.unparseable += 1
                     return 0
                 return SHIFT_OF[label]
-            choice = self.llm.choose(
-                single_messages(self.describer.task, text, self.examples),
-                LABELS,
-                samples=self.samples,
-                orders=self.orders,  # type: ignore[arg-type]
-            )
+            label, confidence = self._decide(self._choose_single(text).probs)
         except MalformedReplyError as exc:
             logger.debug("judgment unreadable (%s)", exc)
             self.stats.unparseable += 1
@@ -325,7 +341,53 @@ class LLMJudge(BaseJudge):
             logger.warning("LLM judge call failed: %s", exc)
             self.stats.errors += 1
             return None
-        if choice.probs.get(choice.option, 1.0) < self.min_confidence:
+        if confidence < self.min_confidence:
             self.stats.uncertain += 1
             return 0
-        return SHIFT_OF.get(choice.option, 0)
+        return SHIFT_OF.get(label, 0)
+
+    def _choose_packed(self, chunk: list[str]) -> list[Any]:
+        return self.llm.choose_many(
+            chunk,
+            LABELS,
+            instruction=INSTRUCTION,
+            system=system_prompt(self.describer.task),
+            examples=self.examples,
+            orders=self.packed_orders,  # type: ignore[arg-type]
+        )
+
+    def _choose_single(self, text: str) -> Any:
+        return self.llm.choose(
+            single_messages(self.describer.task, text, self.examples),
+            LABELS,
+            samples=self.samples,
+            orders=self.orders,  # type: ignore[arg-type]
+        )
+
+    def _measure_prior(self) -> dict[str, float]:
+        """The labels' probabilities for the content-free item; ``{}`` (no calibration) when
+        the backend gives no log-probabilities: a prior of votes would divide by zero."""
+        if self.packed:
+            choice = self._choose_packed([CONTENT_FREE])[0]
+        else:
+            choice = self._choose_single(CONTENT_FREE)
+        if "logprobs" not in choice.method:
+            logger.warning(
+                "lmgt.calibration: contextual needs log-probabilities, which %s does not give; "
+                "deciding uncalibrated",
+                self.llm.spec,
+            )
+            return {}
+        logger.info("LLM judge prior for a content-free item: %s", choice.probs)
+        return dict(choice.probs)
+
+    def _decide(self, probs: dict[str, float]) -> tuple[str, float]:
+        """The label and its probability, after calibration (the prior is asked for the
+        content-free item on first use, through the same path as the judgments)."""
+        if self.calibration == "contextual":
+            if self.prior is None:
+                self.prior = self._measure_prior()
+            if self.prior:
+                probs = ContextualCalibrator(self.prior).apply(probs)
+        label = max(probs, key=probs.__getitem__)
+        return label, probs[label]

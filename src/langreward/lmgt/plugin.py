@@ -101,6 +101,8 @@ def build_judge(
         max_wait=settings.max_wait,
         background=settings.background,
         orders=settings.orders,
+        packed_orders=settings.packed_orders,
+        calibration=settings.calibration,
     )
 
 
@@ -187,11 +189,15 @@ def build(settings: LMGTSettings, context: RunContext) -> OnlineSetup:
         if isinstance(judge, LLMJudge):
             judge.close()
 
+    def summary() -> dict[str, Any]:
+        calibration = judge.calibration_summary() if isinstance(judge, LLMJudge) else None
+        return {"judge": {**env.shifter.summary(), "calibration": calibration}}
+
     return OnlineSetup(
         env=env,
         eval_env=eval_env,
         callbacks=[LMGTLogCallback(env.shifter, llm)],
-        summary=lambda: {"judge": env.shifter.summary()},
+        summary=summary,
         state_dict=env.shifter.state_dict,
         load_state_dict=env.shifter.load_state_dict,
         close=close,
