@@ -37,8 +37,8 @@ class LLMJudge(BaseJudge):
 
     New pairs are described in words (:mod:`langreward.text`) and sent to the LLM in packed
     prompts of up to ``batch_size`` items (``llm.choose_many``: one call for many pairs), or,
-    with ``packed=False``, one by one (``llm.choose``, with the model's probabilities where
-    the backend gives them; only then does ``min_confidence`` apply).
+    with ``packed=False``, one by one (``llm.choose``). Both give the model's probabilities
+    where the backend has log-probabilities; ``min_confidence`` applies to them.
     Chain-of-thought asks for reasoning before the label (``llm.chat``; packed too). Answers
     are remembered in a dict keyed by ``key(obs, action, info)``, so a repeated (discretised)
     pair never reaches the LLM again; the LLM's own persistent cache sits behind that.
@@ -63,7 +63,7 @@ class LLMJudge(BaseJudge):
         packed: use packed prompts (else always one by one).
         examples: ``(item text, label)`` pairs shown to the model (needed for few-shot).
         reference: a reference policy to measure agreement against (optional).
-        min_confidence: one-by-one choices below this probability give 0 (``uncertain``).
+        min_confidence: choices less probable than this give 0 (``uncertain``).
         samples: votes per one-by-one choice when the backend has no log-probabilities.
         max_tokens: reply budget of a chain-of-thought answer (per item when packed).
         fallback_single: retry the items of a failed packed reply one by one.
@@ -303,10 +303,10 @@ class LLMJudge(BaseJudge):
                 if labels is None:
                     raise MalformedReplyError("no 'Answers:' line with one label per item", reply)
             else:
-                choices = self._choose_packed(chunk)
-                labels = [self._decide(choice.probs)[0] for choice in choices]
-                if len(labels) != len(chunk):
-                    raise MalformedReplyError(f"{len(labels)} labels for {len(chunk)} items")
+                decided = [self._decide(choice.probs) for choice in self._choose_packed(chunk)]
+                if len(decided) != len(chunk):
+                    raise MalformedReplyError(f"{len(decided)} labels for {len(chunk)} items")
+                return [self._shift(label, confidence) for label, confidence in decided]
         except MalformedReplyError as exc:
             logger.debug("packed judgment unreadable (%s)", exc)
             if self.fallback_single:
@@ -341,6 +341,9 @@ class LLMJudge(BaseJudge):
             logger.warning("LLM judge call failed: %s", exc)
             self.stats.errors += 1
             return None
+        return self._shift(label, confidence)
+
+    def _shift(self, label: str, confidence: float) -> int:
         if confidence < self.min_confidence:
             self.stats.uncertain += 1
             return 0
