@@ -96,17 +96,23 @@ def test_failed_runs_are_recorded_not_fatal(tiny_config, tmp_path):
     result = run_sweep(
         config,
         seeds=[0],
-        grid={"env.id": ["NoSuchEnv-v0", "CartPole-v1"]},
+        grid={"env.kwargs": [{"no_such_option": 1}, {}]},  # the env constructor fails
         out_dir=tmp_path / "sweep",
         progress=events.append,
     )
     bad, good = result.runs
-    assert bad.status == "failed" and "NoSuchEnv" in bad.error
+    assert bad.status == "failed" and "no_such_option" in bad.error
     assert good.status == "finished" and result.failed == [bad] and result.best is good
     assert events[-1].failed == 1 and events[-1].done == 2
     data = json.loads((result.sweep_dir / "sweep.json").read_text())
     assert data["counts"] == {"pending": 0, "finished": 1, "failed": 1, "interrupted": 0}
-    assert "NoSuchEnv" in data["runs"][0]["error"]
+    assert "no_such_option" in data["runs"][0]["error"]
+
+
+def test_an_unknown_env_in_the_grid_stops_the_sweep_before_any_run(tiny_config, tmp_path):
+    with pytest.raises(ConfigError, match="env.id: unknown environment 'NoSuchEnv-v0'"):
+        run_sweep(tiny_config(), grid={"env.id": ["NoSuchEnv-v0"]}, out_dir=tmp_path / "sweep")
+    assert not (tmp_path / "sweep").exists()
 
 
 @pytest.mark.ray

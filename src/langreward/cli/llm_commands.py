@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -47,7 +48,7 @@ def build_llm(spec: str, cache: bool | Path = True):
         try:
             return make_llm(spec, cache=cache, progress=report)
         except LLMError as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(2) from None
 
 
@@ -75,7 +76,7 @@ def setup(
                 path = ensure_embedded_model(name, progress=report)
                 progress.update(task, completed=path.stat().st_size, total=path.stat().st_size)
             except LLMError as exc:
-                console.print(f"[red]error:[/red] {exc}")
+                console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
                 raise typer.Exit(2) from None
         console.print(f"{name}: {path}")
 
@@ -94,7 +95,7 @@ def check(
             "Count from 1 to 100, separated by commas.", max_tokens=tokens, temperature=0.0
         )
     except LLMError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     reply = result.completions[0]
     table = Table(show_header=False)
@@ -125,7 +126,7 @@ def bias(llm_spec: str = LLM_OPTION) -> None:
     try:
         report = measure_position_bias(llm)
     except LLMError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
     finally:
         llm.close()
@@ -163,7 +164,7 @@ def chat(
         try:
             reply = llm.chat(history, temperature=temperature, max_tokens=max_tokens)
         except LLMError as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(1) from None
         history.append({"role": "assistant", "content": reply.text})
         console.print(reply.text)
@@ -230,7 +231,7 @@ def cache_import(
     try:
         count = ResponseCache(path).import_records(read_transcript(transcript))
     except (ValueError, KeyError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(f"imported {count} calls from {transcript}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import typer
 
@@ -24,13 +25,47 @@ app.add_typer(llm_app, name="llm")
 app.add_typer(cache_app, name="cache")
 
 
+_debug = False
+
+
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log at INFO level")) -> None:
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="log at INFO level"),
+    debug: bool = typer.Option(False, "--debug", help="show the traceback of a failure"),
+) -> None:
+    global _debug
+    _debug = debug
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
 
 
+def cli() -> None:
+    """The ``langreward`` command: a failure is one line and exit code 2 (1 for a bug, 130
+    for Ctrl-C); ``--debug`` shows the traceback instead."""
+    try:
+        app()
+    except SystemExit as exc:
+        if _silent_interrupt(exc):
+            print("error: interrupted", file=sys.stderr)
+        raise
+    except (Exception, KeyboardInterrupt) as exc:  # typer exits through SystemExit
+        if _debug or "--debug" in sys.argv[1:]:
+            raise
+        from langreward.cli.failures import explain
+
+        code, line = explain(exc)
+        print(f"error: {line}", file=sys.stderr)
+        sys.exit(code)
+
+
+def _silent_interrupt(exc: SystemExit) -> bool:
+    """Typer turns Ctrl-C into a silent exit 130 (``Exit(130) from KeyboardInterrupt``);
+    a command that reported the interrupt itself raised its Exit from nothing."""
+    context = exc.__context__
+    return isinstance(context, typer.Exit) and isinstance(context.__cause__, KeyboardInterrupt)
+
+
 if __name__ == "__main__":
-    app()
+    cli()

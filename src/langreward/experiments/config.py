@@ -174,7 +174,7 @@ def validate_config(
         config = ExperimentConfig.model_validate(normalize_raw(data))
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, source)) from None
-    problems = check_method_sections(config)
+    problems = check_method_sections(config) + _env_and_llm_problems(config)
     if problems:
         raise ConfigError([f"{source}: {p}" for p in problems])
     if check_algo and config.algo is not None:
@@ -184,6 +184,21 @@ def validate_config(
         if problems:
             raise ConfigError([f"{source}: {p}" for p in problems])
     return config
+
+
+def _env_and_llm_problems(config: ExperimentConfig) -> list[str]:
+    """An env id Gymnasium does not know, or an LLM spec that cannot name a backend."""
+    from langreward.llm.spec import spec_problem
+    from langreward.rl.envs import env_id_problem
+
+    problems = []
+    env_problem = env_id_problem(config.env.id)
+    if env_problem:
+        problems.append(f"env.id: {env_problem}")
+    llm_problem = spec_problem(config.llm)
+    if llm_problem:
+        problems.append(f"llm: {llm_problem}")
+    return problems
 
 
 def check_method_sections(config: ExperimentConfig) -> list[str]:

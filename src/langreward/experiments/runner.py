@@ -140,6 +140,11 @@ def _prepare(
 ) -> Session:
     started = paths.config.is_file()
     state = paths.read_state() if started else None
+    if started and state is None and (paths.read_summary() or {}).get("status") == "failed":
+        log.info(
+            "%s: the last attempt failed before its first checkpoint; starting again", paths.root
+        )
+        started = False  # nothing was saved that a fresh start could lose
     if started and not resume:
         done = (
             f"{state['timesteps']} of {config.total_timesteps} steps checkpointed"
@@ -159,10 +164,16 @@ def _prepare(
                 f"{', '.join(changed)}); use the run's own config.yaml or a new run directory"
             )
         labels = paths.read_meta().get("labels") or labels
-    paths.summary.unlink(missing_ok=True)  # a stale failed/interrupted status
+    try:
+        paths.summary.unlink(missing_ok=True)  # a stale failed/interrupted status
+        if state is None:
+            paths.root.mkdir(parents=True, exist_ok=True)
+            paths.config.write_text(config.to_yaml(), encoding="utf-8")
+    except OSError as exc:
+        raise ExperimentError(
+            f"cannot write the run directory {paths.root}: {exc.strerror or exc}"
+        ) from None
     if state is None:
-        paths.root.mkdir(parents=True, exist_ok=True)
-        paths.config.write_text(config.to_yaml(), encoding="utf-8")
         write_json(paths.meta, new_meta(config, seed, labels))
     else:
         record_resume(paths, int(state["timesteps"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -19,6 +20,8 @@ from typing import Any
 
 from langreward.llm.paths import default_cache_path
 from langreward.llm.types import Completion, CompletionRequest
+
+logger = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -58,6 +61,20 @@ def cache_key(backend_identity: str, request: CompletionRequest) -> str:
 _LOCK_WAIT_S = 30.0
 
 
+def _is_locked(exc: sqlite3.DatabaseError) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def _set_aside(path: Path) -> Path:
+    """Move an unreadable database (and its WAL files) out of the way; returns the new name."""
+    target = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.replace(Path(f"{target}{suffix}"))
+    return target
+
+
 def _while_locked(action: Callable[[], object]) -> None:
     """Run ``action``, retrying for up to 30 s while SQLite says the database is locked."""
     deadline = time.monotonic() + _LOCK_WAIT_S
@@ -89,8 +106,28 @@ class ResponseCache:
         self.path = Path(path) if path else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self.set_aside: Path | None = None  # where an unreadable file was moved, if one was
+        self.errors = 0  # reads and writes that failed on a damaged file (misses, unstored)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if _is_locked(exc):
+                raise
+            self.close()
+            self.set_aside = _set_aside(self.path)
+            logger.warning(
+                "the LLM cache %s could not be read (%s): moved it to %s and started a fresh "
+                "one; nothing else was touched",
+                self.path,
+                exc,
+                self.set_aside,
+            )
+            self._open()
+
+    def _open(self) -> None:
         conn = self._connect()
         _while_locked(lambda: conn.executescript(_SCHEMA))
+        conn.execute("SELECT COUNT(*) FROM responses WHERE key = ''").fetchone()
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -104,17 +141,42 @@ class ResponseCache:
         return conn
 
     def get(self, backend_identity: str, request: CompletionRequest) -> Completion | None:
-        """The stored reply for this request, or ``None``. Counts a hit."""
+        """The stored reply for this request, or ``None`` (also when the file is damaged:
+        counted in :attr:`errors`). Counts a hit."""
         key = cache_key(backend_identity, request)
-        conn = self._connect()
-        row = conn.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        try:
+            conn = self._connect()
+            row = conn.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE responses SET hits = hits + 1 WHERE key = ?", (key,))
+            return Completion.from_dict(json.loads(row[0]), cached=True)
+        except (sqlite3.DatabaseError, ValueError, KeyError) as exc:
+            self._damaged("read", exc)
             return None
-        conn.execute("UPDATE responses SET hits = hits + 1 WHERE key = ?", (key,))
-        return Completion.from_dict(json.loads(row[0]), cached=True)
 
     def put(self, backend_identity: str, request: CompletionRequest, reply: Completion) -> None:
-        """Store a successful reply (one atomic transaction)."""
+        """Store a successful reply (one atomic transaction; on a damaged file it is not
+        stored, and counted in :attr:`errors`)."""
+        try:
+            self._insert(backend_identity, request, reply)
+        except sqlite3.DatabaseError as exc:
+            self._damaged("write", exc)
+
+    def _damaged(self, what: str, exc: Exception) -> None:
+        if isinstance(exc, sqlite3.DatabaseError) and _is_locked(exc):
+            raise exc
+        self.errors += 1
+        if self.errors == 1:
+            logger.warning(
+                "the LLM cache %s failed a %s (%s); carrying on without it for that call "
+                "(`langreward cache stats` shows the file)",
+                self.path,
+                what,
+                exc,
+            )
+
+    def _insert(self, backend_identity: str, request: CompletionRequest, reply: Completion) -> None:
         self._connect().execute(
             "INSERT OR REPLACE INTO responses (key, request_key, backend, request, response,"
             " prompt_tokens, completion_tokens, seconds, created) VALUES (?,?,?,?,?,?,?,?,?)",

@@ -25,6 +25,37 @@ SPEC_HELP = """LLM spec strings:
 _EMBEDDED_ALIASES = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
 
 
+def spec_problem(spec: str) -> str | None:
+    """What is wrong with a spec string, without building anything (``None``: looks right).
+
+    Example:
+        >>> spec_problem("embedded"), spec_problem("embedded:1.5b")
+        (None, None)
+        >>> spec_problem("foo:bar")
+        "unknown LLM spec 'foo:bar'; use embedded, embedded:NAME, gguf:PATH, openai:MODEL[@URL], hf:DIR, replay:FILE or scripted"
+    """
+    kind, _, rest = spec.strip().partition(":")
+    if kind == "embedded":
+        name = _EMBEDDED_ALIASES.get(rest, rest) or DEFAULT_EMBEDDED
+        if name not in EMBEDDED_MODELS:
+            return f"unknown embedded model {rest!r}; choose one of {sorted(EMBEDDED_MODELS)}"
+        return None
+    if kind in ("gguf", "replay", "hf"):
+        path = Path(rest).expanduser()
+        want = "directory" if kind == "hf" else "file"
+        if not rest or not (path.is_dir() if kind == "hf" else path.is_file()):
+            return f"{kind}: needs an existing {want} ({kind}:PATH); {rest or 'none'!s} is not one"
+        return None
+    if kind == "openai":
+        return None if rest.partition("@")[0] else "openai needs a model: openai:MODEL[@URL]"
+    if kind == "scripted":
+        return None
+    return (
+        f"unknown LLM spec {spec!r}; use embedded, embedded:NAME, gguf:PATH, "
+        "openai:MODEL[@URL], hf:DIR, replay:FILE or scripted"
+    )
+
+
 def make_backend(
     spec: str, *, progress: Callable[[int, int], None] | None = None, **options: Any
 ) -> Backend:

@@ -40,6 +40,28 @@ def register_env_family(env_id: str) -> None:
     gym.register_envs(module)
 
 
+def env_id_problem(env_id: str) -> str | None:
+    """What keeps ``env_id`` from being made, without making it (``None``: it is registered).
+
+    Example:
+        >>> env_id_problem("CartPole-v1") is None
+        True
+        >>> env_id_problem("CartPole-v9")
+        "unknown environment 'CartPole-v9': Environment CartPole doesn't exist in version v9 ..."
+    """
+    try:
+        register_env_family(env_id)
+    except ImportError as exc:
+        return str(exc)
+    try:
+        gym.spec(env_id)
+    except ModuleNotFoundError as exc:  # "module:Env-v0" ids import their module
+        return f"environment {env_id!r}: cannot import module {exc.name!r}"
+    except gym.error.Error as exc:
+        return f"unknown environment {env_id!r}: {exc}"
+    return None
+
+
 def image_observations(env_id: str) -> EnvWrapper | None:
     """A wrapper keeping only the image of the dict observation for families whose mission
     text SB3 cannot take (MiniGrid/BabyAI); ``None`` for other envs."""
