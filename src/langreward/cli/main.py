@@ -8,6 +8,7 @@ import sys
 import typer
 
 from langreward.cli import experiment_commands
+from langreward.cli.describe_command import describe
 from langreward.cli.llm_commands import cache_app, llm_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.command()(experiment_commands.sweep)
 app.command()(experiment_commands.report)
 app.command()(experiment_commands.demo)
 app.command()(experiment_commands.methods)
+app.command()(describe)
 app.add_typer(llm_app, name="llm")
 app.add_typer(cache_app, name="cache")
 

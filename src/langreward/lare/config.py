@@ -26,6 +26,26 @@ class EncoderSettings(BaseModel):
     max_tokens: int = Field(900, ge=64, le=4096)
 
 
+class FormSettings(BaseModel):
+    """What the encoder prompt says about the env; each given field replaces the one from the
+    built-in form or the env's docs (an env with neither needs all three)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str | None = Field(None, min_length=1, description="what the agent should achieve")
+    observation: list[str] | None = Field(
+        None, min_length=1, description="one meaning per observation dimension"
+    )
+    action: list[str] | None = Field(None, min_length=1, description="one meaning per action dim")
+    action_range: tuple[float, float] | None = Field(None, description="[low, high] of actions")
+
+    @model_validator(mode="after")
+    def _ordered_range(self) -> FormSettings:
+        if self.action_range is not None and self.action_range[0] >= self.action_range[1]:
+            raise ValueError("action_range must be [low, high] with low < high")
+        return self
+
+
 class DecoderSettings(BaseModel):
     """The reward decoder and how it trains alongside the agent."""
 
@@ -73,6 +93,9 @@ class LaReSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     variant: Literal["lare", "rd", "rrd", "ircr", "dense"] = "lare"
-    task: str | None = Field(None, description="task description (default: the built-in form's)")
+    task: str | None = Field(
+        None, description="task description (default: the form's); same as form.task"
+    )
+    form: FormSettings = Field(default_factory=FormSettings)
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     decoder: DecoderSettings = Field(default_factory=DecoderSettings)

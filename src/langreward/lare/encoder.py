@@ -313,6 +313,24 @@ def compile_encoder(source: str, obs: np.ndarray, actions: np.ndarray) -> SafeFu
     )
 
 
+def form_of(settings: LaReSettings, env_id: str, env_kwargs: dict[str, Any] | None) -> TaskForm:
+    """The run's form: built in or from the env's docs, with ``lare.form`` (and
+    ``lare.task``) replacing what they give."""
+    env = gym.make(env_id, **(env_kwargs or {}))
+    try:
+        given = settings.form
+        return form_for(
+            env_id,
+            env,
+            task=given.task or settings.task,
+            observation=given.observation,
+            action=given.action,
+            action_range=given.action_range,
+        )
+    finally:
+        env.close()
+
+
 def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
     """The run's encoder: reused from the run dir, read from a file, the reference, or made
     by the LLM (then saved to ``run_dir/encoder.py`` with its generation log and transcript)."""
@@ -334,9 +352,7 @@ def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
             None,
         )
     else:
-        form = form_for(context.env_id)
-        if settings.task:
-            form = TaskForm(settings.task, form.observation, form.action, form.action_range)
+        form = form_of(settings, context.env_id, context.env_kwargs)
         llm_spec = spec.llm or context.llm.spec
         llm = context.llm.get(llm_spec)  # the runner exports its transcript and cost
         generation = generate_encoder(llm, form, obs, actions, spec)

@@ -1,15 +1,24 @@
 """Observation/action forms: what each dimension means, for the LLM's prompt.
 
 Built in: the MuJoCo v5 locomotion envs Hopper, HalfCheetah, Walker2d, Swimmer (default
-observation settings, positions of the root excluded) and Pendulum-v1. Any other env gets a form
-from the user (``TaskForm(...)`` or the ``lare.form`` section of a config).
+observation settings, positions of the root excluded) and Pendulum-v1. Any other documented
+Gymnasium env gets its form from its own docs (:func:`langreward.envdocs.read_env_docs`: Ant,
+Humanoid, Reacher, InvertedDoublePendulum...); the ``lare.form`` section of a config (or
+``TaskForm(...)``) gives or overrides any part of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from langreward.envdocs import read_env_docs
 from langreward.families import knowledge, register_knowledge
+
+
+class FormError(ValueError):
+    """No usable observation/action form; the message names the config fields to give."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class TaskForm:
     action: tuple[str, ...]
     action_range: tuple[float, float] = (-1.0, 1.0)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    blocks: tuple[tuple[int, int, str], ...] = ()  # (start, size, meaning): one line each
 
     @property
     def obs_dim(self) -> int:
@@ -33,7 +43,16 @@ class TaskForm:
     def describe(self) -> str:
         """The form as prompt text, with every index spelled out."""
         lines = [f"Task: {self.task}", "", f"Observation `obs` has {self.obs_dim} dimensions:"]
-        lines += [f"  obs[:, {i}]: {meaning}" for i, meaning in enumerate(self.observation)]
+        starts = {start: (size, meaning) for start, size, meaning in self.blocks}
+        i = 0
+        while i < self.obs_dim:
+            if i in starts:
+                size, meaning = starts[i]
+                lines.append(f"  obs[:, {i}:{i + size}] ({size} values): {meaning}")
+                i += size
+            else:
+                lines.append(f"  obs[:, {i}]: {self.observation[i]}")
+                i += 1
         low, high = self.action_range
         lines += ["", f"Action `action` has {self.act_dim} dimensions, each in [{low}, {high}]:"]
         lines += [f"  action[:, {i}]: {meaning}" for i, meaning in enumerate(self.action)]
@@ -166,13 +185,100 @@ for _family, _form in BUILTIN_FORMS.items():
     register_knowledge(_family, "lare_form", _form)
 
 
-def form_for(env_id: str) -> TaskForm:
-    """The built-in form of an env id such as ``Hopper-v5`` (any version)."""
-    form = knowledge(env_id, "lare_form")
-    if form is None:
-        raise KeyError(
-            f"no built-in observation/action form for {env_id!r} (built in: "
-            f"{', '.join(BUILTIN_FORMS)}); give one with TaskForm(task=..., observation=..., "
-            "action=...) or the 'lare.form' config section"
+def form_from_docs(env: Any) -> tuple[dict[str, Any], list[str]]:
+    """What the env's docs give of a form (``task``, ``observation``, ``action``,
+    ``action_range``, ``blocks``; only the parts they document) and what they lacked."""
+    docs = read_env_docs(env)
+    parts: dict[str, Any] = {}
+    if docs.task:
+        parts["task"] = docs.task_text()
+    if docs.observation:
+        parts["observation"] = tuple(c.label() for c in docs.observation)
+        parts["blocks"] = tuple((b.start, b.size, f"{b.name}: {b.meaning}") for b in docs.blocks)
+    if docs.actions:
+        parts["action"] = tuple(c.label() for c in docs.actions)
+    space = env.action_space
+    if hasattr(space, "low"):
+        parts["action_range"] = (
+            round(float(space.low.min()), 6),
+            round(float(space.high.max()), 6),
         )
+    return parts, docs.problems
+
+
+def form_for(
+    env_id: str,
+    env: Any = None,
+    *,
+    task: str | None = None,
+    observation: Sequence[str] | None = None,
+    action: Sequence[str] | None = None,
+    action_range: tuple[float, float] | None = None,
+) -> TaskForm:
+    """The form of an env: built in, else from the env's docs, with any given part replacing
+    the derived one (the ``lare.form`` config section).
+
+    Raises:
+        FormError: a part is missing; the message names the ``lare.form`` fields to give.
+    """
+    builtin: TaskForm | None = knowledge(env_id, "lare_form")
+    parts: dict[str, Any] = {}
+    lacking: list[str] = []
+    if builtin is not None:
+        parts = {
+            "task": builtin.task,
+            "observation": builtin.observation,
+            "action": builtin.action,
+            "action_range": builtin.action_range,
+            "blocks": builtin.blocks,
+            "notes": builtin.notes,
+        }
+    elif env is not None:
+        parts, lacking = form_from_docs(env)
+    if task:
+        parts["task"] = task
+    if observation:
+        parts.update(observation=tuple(observation), blocks=())
+    if action:
+        parts["action"] = tuple(action)
+    if action_range:
+        parts["action_range"] = (float(action_range[0]), float(action_range[1]))
+    missing = [name for name in ("task", "observation", "action") if not parts.get(name)]
+    if missing:
+        dims = _dims(env)
+        why = "; ".join(lacking) if lacking else "no built-in form and no env to read"
+        raise FormError(
+            f"{env_id}: its docs do not give the whole form ({why}); give "
+            + ", ".join(f"lare.form.{name}{dims.get(name, '')}" for name in missing)
+        )
+    form = TaskForm(**parts)
+    if env is not None:
+        _check_dims(env_id, form, env)
     return form
+
+
+def _dims(env: Any) -> dict[str, str]:
+    if env is None:
+        return {}
+    import numpy as np
+
+    obs = int(np.prod(env.observation_space.shape or (1,)))
+    act = int(np.prod(env.action_space.shape or (1,)))
+    return {
+        "task": " (what the agent should achieve)",
+        "observation": f" ({obs} meanings, one per observation dimension)",
+        "action": f" ({act} meanings, one per action dimension)",
+    }
+
+
+def _check_dims(env_id: str, form: TaskForm, env: Any) -> None:
+    import numpy as np
+
+    obs = int(np.prod(env.observation_space.shape or (1,)))
+    act = int(np.prod(env.action_space.shape or (1,)))
+    if form.obs_dim != obs or form.act_dim != act:
+        raise FormError(
+            f"{env_id}: the form has {form.obs_dim} observation and {form.act_dim} action "
+            f"meanings, the env {obs} and {act}; give lare.form.observation ({obs} meanings) "
+            f"and lare.form.action ({act} meanings)"
+        )

@@ -13,6 +13,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from langreward.envdocs import component_count
 from langreward.llm import LLM
 from langreward.lmgt.callbacks import LMGTLogCallback
 from langreward.lmgt.config import LMGTConfigError, LMGTSettings
@@ -121,6 +122,52 @@ def _build_key(settings: LMGTSettings, env: gym.Env, describer: Describer) -> Pa
         raise LMGTConfigError(f"lmgt.key: {exc}") from None
 
 
+def make_describer(settings: LMGTSettings, env: gym.Env) -> Describer:
+    """The describer of the judge's prompts: the env family's own, else one from the env's
+    docs, with ``lmgt.describer`` replacing any part."""
+    options: dict[str, Any] = {"grid": True} if settings.describer.grid else {}
+    return describer_for(
+        env,
+        feature_names=settings.describer.feature_names,
+        action_names=settings.describer.action_names,
+        task=settings.describer.task,
+        **options,
+    )
+
+
+def describer_gaps(describer: Describer, env: gym.Env) -> list[str]:
+    """The ``lmgt.describer`` fields that would replace generic words, with their sizes."""
+    missing = getattr(describer, "missing", ())
+    sizes = {
+        "task": "",
+        "feature_names": f" ({component_count(env.observation_space)} names)",
+        "action_names": f" ({action_count(env.action_space)} names)",
+    }
+    return [f"lmgt.describer.{name}{sizes[name]}" for name in missing]
+
+
+def action_count(space: gym.Space) -> int | None:
+    """Actions of a Discrete space, else its components."""
+    return int(space.n) if isinstance(space, gym.spaces.Discrete) else component_count(space)
+
+
+def explain(env: gym.Env, settings: LMGTSettings) -> str:
+    """What the LLM judge is told about ``env``: the task and one judged pair."""
+    describer = make_describer(settings, env)
+    obs, info = env.reset(seed=0)
+    env.action_space.seed(0)
+    pair = describer.describe(obs, env.action_space.sample(), info)
+    lines = [f"Task: {describer.task}", f"A judged pair: {_shorten(pair, 1500)}"]
+    gaps = describer_gaps(describer, env)
+    if gaps:
+        lines.append("Generic words where the docs name nothing; give: " + ", ".join(gaps))
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def build(settings: LMGTSettings, context: RunContext) -> OnlineSetup:
     """Build the LMGT training setup of one run.
 
@@ -150,14 +197,16 @@ def build(settings: LMGTSettings, context: RunContext) -> OnlineSetup:
         context.env_id, reference if settings.judge != "none" else None
     )
     wrapped_probe = train_wrapper(probe) if train_wrapper is not None else probe
-    describer_options: dict[str, Any] = {"grid": True} if settings.describer.grid else {}
-    describer = describer_for(
-        probe,
-        feature_names=settings.describer.feature_names,
-        action_names=settings.describer.action_names,
-        task=settings.describer.task,
-        **describer_options,
-    )
+    describer = make_describer(settings, probe)
+    gaps = describer_gaps(describer, probe)
+    if gaps and settings.judge == "llm":
+        logger.warning(
+            "%s: the LLM judge gets generic words (x[0], action 0) for what the env's docs do "
+            "not name; give %s (see `langreward describe %s`)",
+            context.env_id,
+            ", ".join(gaps),
+            context.env_id,
+        )
     key = _build_key(settings, wrapped_probe, describer)
 
     venv = context.make_vec_env(train_wrapper)
@@ -209,4 +258,5 @@ METHOD = Method(
     settings=LMGTSettings,
     build=build,
     description="LLM-guided reward shifting: a judge scores each (state, action) +1/0/-1",
+    explain=explain,
 )

@@ -165,6 +165,8 @@ class Method:
         description: one line for ``langreward methods``.
         algos: the SB3 algorithms the method works with (``None``: any).
         online: ``False`` for offline pipelines (the config's ``algo`` is then optional).
+        explain: ``explain(env, settings)`` -> what the method would tell its LLM about this
+            env, for ``langreward describe`` (``None``: nothing env-specific).
     """
 
     name: str
@@ -173,6 +175,7 @@ class Method:
     description: str = ""
     algos: frozenset[str] | None = None
     online: bool = True
+    explain: Callable[[Any, Any], str] | None = None
 
     def problems(self, algo: str | None) -> list[str]:
         """Problems of a config's ``algo`` for this method (one line each)."""

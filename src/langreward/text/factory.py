@@ -8,6 +8,7 @@ from typing import Any
 import gymnasium as gym
 
 from langreward import families
+from langreward.envdocs import read_env_docs
 from langreward.families import register_knowledge
 from langreward.text.base import Describer
 from langreward.text.classic_control import (
@@ -68,7 +69,9 @@ def describer_for(
     task: str | None = None,
     **options: Any,
 ) -> Describer:
-    """The describer for an env: a specific one for known families, else a generic one.
+    """The describer for an env: a specific one for known families, else a generic one that
+    takes the task, feature names and action names from the env's documentation
+    (:func:`langreward.envdocs.read_env_docs`) where the arguments do not give them.
 
     Args:
         env: the (possibly wrapped) environment.
@@ -89,11 +92,14 @@ def describer_for(
     if make is not None:
         describer = make(env, **options)
     else:
+        docs = read_env_docs(env)
         describer = GenericDescriber(
             env.observation_space,
             env.action_space,
-            feature_names=feature_names,
-            action_names=action_names,
+            feature_names=feature_names or docs.feature_names(),
+            action_names=action_names or docs.action_names(),
+            task=docs.task_text() or None,
+            blocks=[(b.start, b.size, f"{b.name} ({b.meaning})") for b in docs.blocks],
         )
     if task:
         describer.task = task

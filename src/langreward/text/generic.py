@@ -24,6 +24,9 @@ class GenericDescriber(Describer):
         feature_names: one name per (flattened) observation component.
         action_names: one name per discrete action, or per continuous action component.
         task: what the agent should do, for the prompt.
+        blocks: ``(start, size, name)`` runs of observation values (MuJoCo's ``cinert``...)
+            shown as one summary each (``cinert (130 values): mean +0.12, largest |x| 3.40``)
+            instead of value by value.
         digits: decimals shown for continuous values.
 
     Example:
@@ -42,6 +45,7 @@ class GenericDescriber(Describer):
         feature_names: Sequence[str] | None = None,
         action_names: Sequence[str] | None = None,
         task: str | None = None,
+        blocks: Sequence[tuple[int, int, str]] = (),
         digits: int = 2,
     ) -> None:
         if not isinstance(action_space, spaces.Discrete | spaces.Box | spaces.MultiDiscrete):
@@ -53,8 +57,19 @@ class GenericDescriber(Describer):
         self.action_space = action_space
         self.feature_names = list(feature_names) if feature_names is not None else None
         self.digits = digits
+        self.blocks = [(int(start), int(size), str(name)) for start, size, name in blocks]
         if task:
             self.task = task
+        # what fell back to x[i] / "action i" / the default task: for "fill these" messages
+        self.missing = tuple(
+            name
+            for name, given in (
+                ("task", bool(task)),
+                ("feature_names", feature_names is not None),
+                ("action_names", action_names is not None),
+            )
+            if not given
+        )
         if isinstance(action_space, spaces.Discrete):
             count = int(action_space.n)
             names = list(action_names) if action_names is not None else None
@@ -83,7 +98,22 @@ class GenericDescriber(Describer):
     def _values(self, values: np.ndarray, names: Sequence[str] | None, prefix: str) -> str:
         flat = np.asarray(values, dtype=np.float64).reshape(-1)
         labels = names if names is not None else [f"{prefix}[{i}]" for i in range(flat.size)]
-        return ", ".join(f"{n}={self._number(v)}" for n, v in zip(labels, flat, strict=False))
+        in_block = np.zeros(flat.size, dtype=bool)
+        summaries = []
+        for start, size, name in self.blocks:
+            part = flat[start : start + size]
+            if part.size:
+                in_block[start : start + size] = True
+                summaries.append(
+                    f"{name} ({part.size} values): mean {self._number(part.mean())}, "
+                    f"largest |x| {abs(part).max():.{self.digits}f}"
+                )
+        singles = [
+            f"{n}={self._number(v)}"
+            for i, (n, v) in enumerate(zip(labels, flat, strict=False))
+            if not in_block[i]
+        ]
+        return ", ".join(singles + summaries)
 
     def _describe(
         self, obs: Any, space: spaces.Space, names: Sequence[str] | None, prefix: str
