@@ -84,3 +84,7 @@ def test_demo_pipeline_with_scripted_llm(tmp_path: Path) -> None:
     assert "report:" in _flat(result.output)
     html = (out / "report.html").read_text()
     assert "<img" in html and "lmgt" in html and "baseline" in html
+    flat = _flat(result.output)
+    assert "MountainCar" in flat and "CartPole" in flat and "agreement" in flat
+    assert "100%" in flat  # the perfect judge agrees with its reference
+    assert len(list(out.glob("demo-*"))) == 5

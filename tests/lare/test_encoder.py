@@ -147,3 +147,32 @@ def test_embedded_model_generates_a_verified_encoder(tmp_path, embedded_availabl
     features = compile_encoder(result.source, obs, actions)(obs, actions)
     assert features.shape[0] == 128 and 1 <= features.shape[1] <= 8
     assert np.isfinite(features).all()
+
+
+@pytest.mark.embedded
+def test_embedded_model_writes_an_encoder_for_a_mujoco_env_without_a_builtin_form(
+    tmp_path, embedded_available
+):
+    """Reacher-v5 has no built-in form: the prompt comes from its docs, and the real embedded
+    model's encoder passes sandbox verification."""
+    pytest.importorskip("mujoco")
+    import gymnasium as gym
+
+    from langreward.families import knowledge
+    from langreward.lare.encoder import compile_encoder
+
+    assert knowledge("Reacher-v5", "lare_form") is None
+    form = form_for("Reacher-v5", gym.make("Reacher-v5"))
+    assert "fingertip" in form.task and form.obs_dim == 10
+    llm = make_llm("embedded", cache=tmp_path / "c.sqlite")
+    obs, actions = sample_transitions("Reacher-v5", count=128, seed=0)
+    result = generate_encoder(
+        llm,
+        form,
+        obs,
+        actions,
+        EncoderSettings(n_candidates=2, consolidate=False, repair_rounds=3, max_tokens=500),
+    )
+    features = compile_encoder(result.source, obs, actions)(obs, actions)
+    assert features.shape[0] == 128 and 1 <= features.shape[1] <= 8
+    assert np.isfinite(features).all()

@@ -1,14 +1,21 @@
-"""``langreward demo``: LMGT vs the plain baseline on CartPole (PPO), a few minutes on 2 cores.
+"""``langreward demo``: where language guidance pays and where it does not, in a few minutes.
 
-Three sweeps of the same PPO set-up: the baseline (no shaping), LMGT with the LLM as the judge,
-and LMGT with the reference heuristic as a perfect judge (the oracle, labelled as such), so the
-report shows how much of any difference is the judge's quality.
+Two tasks, each with the same budget for every arm:
+
+- **sparse**: MountainCar-v0 (DQN), -1 per step until the flag. A judge that knows to pump
+  energy (push along the velocity) shortens the search a lot; the demo runs the plain baseline,
+  LMGT with that reference as a perfect judge (the oracle, labelled as such) and LMGT with the
+  LLM as the judge. The judge's agreement with the reference sits next to each: it decides.
+- **dense**: CartPole-v1 (PPO), +1 per step alive. The reward already says what is good at
+  every step; even the perfect judge does not pay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from rich.table import Table
@@ -16,48 +23,90 @@ from rich.table import Table
 from langreward.experiments.config import ExperimentConfig, validate_config
 from langreward.experiments.report_data import find_run_dirs, read_run
 
-BASE: dict[str, Any] = {
-    "env": {"id": "CartPole-v1", "kwargs": {}},
+MOUNTAINCAR: dict[str, Any] = {
+    "env": {"id": "MountainCar-v0"},
+    "algo": "dqn",
+    "algo_kwargs": {  # RL-zoo hyper-parameters
+        "learning_rate": 4.0e-3,
+        "batch_size": 128,
+        "buffer_size": 10_000,
+        "learning_starts": 1000,
+        "gamma": 0.98,
+        "target_update_interval": 600,
+        "train_freq": 16,
+        "gradient_steps": 8,
+        "exploration_fraction": 0.2,
+        "exploration_final_eps": 0.07,
+        "policy_kwargs": {"net_arch": [256, 256]},
+    },
+    "threshold": -150,
+}
+MOUNTAINCAR_LMGT: dict[str, Any] = {"scale": 0.5, "key": {"bins": [9, 7]}}  # 63 states x 3
+CARTPOLE: dict[str, Any] = {
+    "env": {"id": "CartPole-v1"},
     "algo": "ppo",
     "algo_kwargs": {"n_steps": 256},
     "n_envs": 4,
-    "total_timesteps": 40_000,
-    "eval": {"every": 20_000, "episodes": 5},
     "threshold": 475,
 }
-LMGT: dict[str, Any] = {
+CARTPOLE_LMGT: dict[str, Any] = {
     "scale": 0.2,
     "scale_schedule": "linear",
     "scale_end": 0.0,
-    "budget": {"kind": "first_n", "steps": 20_000},
-    "key": {"bins": [1, 1, 6, 6]},  # pole angle x angular velocity: at most 72 judgments
-    "batch_size": 16,
+    "key": {"bins": [1, 1, 6, 6]},
 }
 
 
-def demo_sweeps(llm: str = "embedded", steps: int = 40_000) -> list[tuple[str, ExperimentConfig]]:
-    """(label, config) of the demo's three sweeps."""
-    base = {**BASE, "total_timesteps": steps, "eval": {"every": max(steps // 2, 1), "episodes": 5}}
-    configs = [
-        ("baseline (PPO, no shaping)", {"name": "demo-baseline", "method": "baseline"}),
+@dataclass(frozen=True)
+class DemoArm:
+    """One sweep of the demo: which task, what is compared, its config."""
+
+    task: str
+    label: str
+    config: ExperimentConfig
+
+
+def demo_arms(
+    llm: str = "embedded", mountaincar_steps: int = 30_000, cartpole_steps: int = 30_000
+) -> list[DemoArm]:
+    """The demo's sweeps, in the order they run."""
+    sparse = {**MOUNTAINCAR, "total_timesteps": mountaincar_steps, "eval": {"episodes": 5}}
+    dense = {**CARTPOLE, "total_timesteps": cartpole_steps, "eval": {"episodes": 5}}
+    arms = [
+        ("MountainCar (sparse)", "baseline", "demo-mc-baseline", sparse, None),
         (
-            f"LMGT, LLM judge ({llm})",
-            {
-                "name": "demo-lmgt-llm",
-                "method": "lmgt",
-                "llm": llm,
-                "lmgt": {**LMGT, "judge": "llm"},
-            },
+            "MountainCar (sparse)",
+            "perfect judge",
+            "demo-mc-oracle",
+            sparse,
+            {**MOUNTAINCAR_LMGT, "judge": "oracle"},
         ),
         (
-            "LMGT, oracle judge (reference heuristic)",
-            {"name": "demo-lmgt-oracle", "method": "lmgt", "lmgt": {**LMGT, "judge": "oracle"}},
+            "MountainCar (sparse)",
+            "LLM judge",
+            "demo-mc-llm",
+            sparse,
+            {**MOUNTAINCAR_LMGT, "judge": "llm"},
+        ),
+        ("CartPole (dense)", "baseline", "demo-cp-baseline", dense, None),
+        (
+            "CartPole (dense)",
+            "perfect judge",
+            "demo-cp-oracle",
+            dense,
+            {**CARTPOLE_LMGT, "judge": "oracle"},
         ),
     ]
-    return [(label, validate_config({**base, **extra}, "demo")) for label, extra in configs]
+    built = []
+    for task, label, name, base, lmgt in arms:
+        extra: dict[str, Any] = {"name": name, "method": "baseline"}
+        if lmgt is not None:
+            extra = {"name": name, "method": "lmgt", "llm": llm, "lmgt": lmgt}
+        built.append(DemoArm(task, label, validate_config({**base, **extra}, "demo")))
+    return built
 
 
-def _fmt(value: Any, digits: int = 1) -> str:
+def _fmt(value: Any, digits: int = 0) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -65,33 +114,38 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
-def summarize(sweep_dirs: Iterable[Path]) -> Table:
-    """A terminal table of every demo run: returns, steps to 475, judge and LLM cost."""
-    table = Table(title="demo: CartPole-v1, PPO (original-reward returns)")
-    for column in (
-        "run",
-        "final eval return",
-        "steps to 475",
-        "judge agreement",
-        "LLM calls",
-        "LLM s",
-        "wall s",
-    ):
-        table.add_column(column, justify="left" if column == "run" else "right")
-    for run_dir in find_run_dirs(sweep_dirs):
-        record = read_run(run_dir)
-        summary = record.summary or {}
-        method = summary.get("method_summary") or {}
-        judge = method.get("judge") or {}
-        llm = summary.get("llm") or method.get("llm") or {}
-        agreement = judge.get("agreement")
+def summarize(arms: list[DemoArm], sweep_dirs: Iterable[Path], llm: str) -> Table:
+    """One row per arm: seeds that reached the threshold, median steps to it and final return,
+    the judge's agreement with the reference, and the LLM's calls."""
+    thresholds = ", ".join(sorted({f"{a.task.split()[0]} {a.config.threshold:g}" for a in arms}))
+    table = Table(
+        title=f"demo (medians over seeds; thresholds: {thresholds}; "
+        f"perfect judge: the reference policy; LLM judge: {llm}; LMGT shifts the reward)"
+    )
+    for column in ("task", "arm", "reached", "steps", "return", "agreement", "LLM calls"):
+        table.add_column(column, justify="left" if column in ("task", "arm") else "right")
+    previous = None
+    for arm, sweep_dir in zip(arms, sweep_dirs, strict=True):
+        summaries = [read_run(d).summary or {} for d in find_run_dirs([sweep_dir])]
+        steps = [s["steps_to_threshold"] for s in summaries if s.get("steps_to_threshold")]
+        finals = [
+            s["final_eval_return_mean"]
+            for s in summaries
+            if s.get("final_eval_return_mean") is not None
+        ]
+        judges = [(s.get("method_summary") or {}).get("judge") or {} for s in summaries]
+        agreement = [j["agreement"] for j in judges if j.get("agreement") is not None]
+        calls = [(s.get("llm") or {}).get("calls") or 0 for s in summaries]
+        if previous is not None and arm.task != previous:
+            table.add_section()
         table.add_row(
-            f"{record.config.get('name')} seed {record.meta.get('seed')}",
-            _fmt(summary.get("final_eval_return_mean")),
-            _fmt(summary.get("steps_to_threshold")),
-            "—" if agreement is None else f"{agreement:.0%}",
-            _fmt(llm.get("calls")),
-            _fmt(llm.get("llm_seconds")),
-            _fmt(summary.get("wall_time_s")),
+            arm.task if arm.task != previous else "",
+            arm.label,
+            f"{len(steps)}/{len(summaries)}",
+            _fmt(median(steps) if steps else None),
+            _fmt(median(finals) if finals else None),
+            f"{median(agreement):.0%}" if agreement else "—",
+            _fmt(sum(calls) if any(calls) else None),
         )
+        previous = arm.task
     return table
