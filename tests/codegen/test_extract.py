@@ -100,3 +100,16 @@ def test_main_guard_is_removed() -> None:
 def test_non_string_reply() -> None:
     with pytest.raises(ExtractionError):
         extract_code(None, "reward")  # type: ignore[arg-type]
+
+
+def test_example_usage_after_the_function_is_dropped() -> None:
+    """What the 0.5B model appended to an Ant encoder: calls on names that do not exist."""
+    reply = (
+        "```python\nimport numpy as np\n\nSCALE = 2.0\n\ndef evaluation_func(obs, action):\n"
+        "    effort = np.sum(action ** 2, axis=1)[:, None]\n    return [SCALE * effort]\n\n"
+        "# Example of how you could use this function\nbatchsize = np.random.randint(1, 10)\n"
+        "results = [evaluation_func(obs, a) for obs in observations]\nprint(results)\n```"
+    )
+    source = extract_code(reply, "evaluation_func")
+    assert "observations" not in source and "print" not in source
+    assert "SCALE = 2.0" in source and "return [SCALE * effort]" in source

@@ -31,7 +31,7 @@ from langreward.experiments import (
 )
 from langreward.experiments.yamlio import dump_yaml
 from langreward.llm import LLMError
-from langreward.plugin import get_method, method_names
+from langreward.plugin import MethodError, get_method, method_names
 
 console = Console()
 SET_OPTION = typer.Option(None, "--set", help="override a config value: key.sub=value (repeatable)")
@@ -87,7 +87,14 @@ def run(
     ),
 ) -> None:
     """Train a config (every seed in turn), or resume an interrupted run with --resume."""
-    errors = (ExperimentError, MethodNotAvailableError, LLMError, ValueError, FileNotFoundError)
+    errors = (
+        ExperimentError,
+        MethodError,
+        MethodNotAvailableError,
+        LLMError,
+        ValueError,
+        FileNotFoundError,
+    )
     cfg = None
     if resume is None:  # validate before anything starts: a bad config makes no directory
         if config is None:

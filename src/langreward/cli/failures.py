@@ -33,7 +33,7 @@ def explain(exc: BaseException) -> tuple[int, str]:
 
     from langreward.experiments import ExperimentError
     from langreward.llm import LLMError
-    from langreward.plugin import MethodNotAvailableError
+    from langreward.plugin import MethodError, MethodNotAvailableError
 
     if isinstance(exc, KeyboardInterrupt):
         return INTERRUPTED, "interrupted"
@@ -53,7 +53,9 @@ def explain(exc: BaseException) -> tuple[int, str]:
         return USER_ERROR, f"{exc.filename}: {exc.strerror}"
     if isinstance(exc, sqlite3.DatabaseError):
         return USER_ERROR, f"a database file could not be read: {exc}"
-    if isinstance(exc, ExperimentError | LLMError | MethodNotAvailableError | ImportError):
+    if isinstance(
+        exc, ExperimentError | LLMError | MethodError | MethodNotAvailableError | ImportError
+    ):
         return USER_ERROR, str(exc)
     return (
         INTERNAL_ERROR,

@@ -28,6 +28,7 @@ _FENCE = re.compile(
 
 _CODE_START = re.compile(r"^(?:def |import |from |@|[A-Za-z_]\w*\s*=)")
 _MAX_FALLBACK_LINES = 400
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,33 @@ def strip_main_guard(source: str) -> str:
     return "".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n"
 
 
+def strip_example_usage(source: str) -> str:
+    """Remove top-level statements after the last function definition that are not imports or
+    definitions: the example usage small models append (``print(f(x))``, ``results = ...``).
+
+    Constants before the functions are kept; a source that does not parse is returned as is.
+
+    Example:
+        >>> strip_example_usage("K = 2\ndef f(x):\n    return K * x\nprint(f(3))\n")
+        'K = 2\ndef f(x):\n    return K * x\n'
+    """
+    tree = _parses(source)
+    if tree is None:
+        return source
+    defs = [i for i, n in enumerate(tree.body) if isinstance(n, _DEFINITIONS)]
+    if not defs:
+        return source
+    kept = (ast.Import, ast.ImportFrom, *_DEFINITIONS)
+    drop: set[int] = set()
+    for node in tree.body[defs[-1] + 1 :]:
+        if not isinstance(node, kept):
+            drop.update(range(node.lineno - 1, node.end_lineno or node.lineno))
+    if not drop:
+        return source
+    lines = source.splitlines(keepends=True)
+    return "".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n"
+
+
 def _fenced_blocks(reply: str) -> list[_Block]:
     blocks = []
     for m in _FENCE.finditer(reply):
@@ -129,7 +157,8 @@ def extract_code(reply: str, function_name: str | None = None) -> str:
        so that the policy check can report the missing function.
     3. With no fenced block, the reply itself (or its longest stretch starting at a
        ``def``/``import`` line) is used if it parses as Python and defines a function.
-    4. Top-level ``if __name__ == "__main__":`` blocks are removed.
+    4. Top-level ``if __name__ == "__main__":`` blocks are removed, and so are statements
+       after the last definition that are not imports or definitions (example usage).
 
     Args:
         reply: The LLM's reply text.
@@ -166,4 +195,4 @@ def extract_code(reply: str, function_name: str | None = None) -> str:
         raise ExtractionError(
             f"no Python code found in the reply; answer with one ```python fenced block{wanted}"
         )
-    return strip_main_guard(chosen)
+    return strip_example_usage(strip_main_guard(chosen))

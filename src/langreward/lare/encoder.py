@@ -38,13 +38,13 @@ from langreward.lare.prompts import (
 )
 from langreward.lare.reference_encoders import reference_encoder
 from langreward.llm import LLM, LLMError
-from langreward.plugin import RunContext
+from langreward.plugin import MethodError, RunContext
 
 logger = logging.getLogger(__name__)
 ENCODER_FILE = "encoder.py"
 
 
-class EncoderGenerationError(RuntimeError):
+class EncoderGenerationError(MethodError):
     """No candidate could be made to pass verification; ``log`` says what each attempt did."""
 
     def __init__(self, message: str, log: list[dict[str, Any]]) -> None:
@@ -294,7 +294,9 @@ def generate_encoder(
             return outcome
     raise EncoderGenerationError(
         f"no encoder passed verification ({len(replies)} candidates, {len(extracted)} with "
-        f"code, repairs exhausted); see the generation log",
+        "code, repairs exhausted); try a larger LLM (llm: embedded:qwen2.5-coder-1.5b), more "
+        "candidates (lare.encoder.n_candidates) or your own code (lare.encoder.source: file); "
+        "the attempts are in the run's llm_transcript.jsonl",
         log,
     )
 

@@ -15,9 +15,10 @@ from typing import Any
 
 from langreward.envdocs import read_env_docs
 from langreward.families import knowledge, register_knowledge
+from langreward.plugin import MethodError
 
 
-class FormError(ValueError):
+class FormError(MethodError, ValueError):
     """No usable observation/action form; the message names the config fields to give."""
 
 

@@ -16,6 +16,7 @@ Example:
 from langreward.plugin.protocol import (
     EVAL_SEED_OFFSET,
     Method,
+    MethodError,
     OfflinePipeline,
     OnlineSetup,
     RunContext,
@@ -36,6 +37,7 @@ __all__ = [
     "EVAL_SEED_OFFSET",
     "TRANSCRIPT_NAME",
     "Method",
+    "MethodError",
     "MethodNotAvailableError",
     "OfflinePipeline",
     "OnlineSetup",

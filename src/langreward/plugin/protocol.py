@@ -153,6 +153,11 @@ class OfflinePipeline:
 Build = Callable[[Any, RunContext], OnlineSetup | OfflinePipeline]
 
 
+class MethodError(RuntimeError):
+    """A method cannot go on for a reason the user can act on (the message says how): the
+    runner records the run as failed and the CLI prints the message as one line."""
+
+
 @dataclass(frozen=True)
 class Method:
     """A method plug-in.
