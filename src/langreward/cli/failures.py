@@ -4,7 +4,7 @@ Example:
     >>> explain(ModuleNotFoundError("No module named 'minigrid'", name="minigrid"))
     (2, "missing optional dependency 'minigrid': pip install 'langreward[minigrid]'")
     >>> explain(PermissionError(13, "Permission denied", "runs/x"))
-    (2, "cannot write runs/x: Permission denied")
+    (2, 'cannot write runs/x: Permission denied')
 """
 
 from __future__ import annotations

@@ -97,8 +97,8 @@ def strip_example_usage(source: str) -> str:
     Constants before the functions are kept; a source that does not parse is returned as is.
 
     Example:
-        >>> strip_example_usage("K = 2\ndef f(x):\n    return K * x\nprint(f(3))\n")
-        'K = 2\ndef f(x):\n    return K * x\n'
+        >>> strip_example_usage("K = 2\\ndef f(x):\\n    return K * x\\nprint(f(3))\\n")
+        'K = 2\\ndef f(x):\\n    return K * x\\n'
     """
     tree = _parses(source)
     if tree is None:

@@ -317,6 +317,7 @@ class LLM:
         prefix up to them. Raises :class:`MalformedReplyError` if no valid answer comes back.
 
         Example:
+            >>> from langreward.llm import make_llm
             >>> llm = make_llm("scripted", responses=['["A", "B"]', '["B", "A"]'])
             >>> [c.option for c in llm.choose_many(["7", "8"], ["prime", "not prime"],
             ...                                     instruction="Is it prime?")]

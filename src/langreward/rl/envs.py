@@ -47,7 +47,7 @@ def env_id_problem(env_id: str) -> str | None:
         >>> env_id_problem("CartPole-v1") is None
         True
         >>> env_id_problem("CartPole-v9")
-        "unknown environment 'CartPole-v9': Environment CartPole doesn't exist in version v9 ..."
+        "unknown environment 'CartPole-v9': Environment version `v9` for environment ..."
     """
     try:
         register_env_family(env_id)

@@ -1,0 +1,107 @@
+"""CPU-sized BabyAI levels with fixed layouts and random starts.
+
+A layout (walls, doors, objects) comes from the reset seed; :func:`reset_layout` resets to a
+layout and then puts the agent on a random free tile facing a random way, so that many
+episodes share a few layouts (the paper: 40 training layouts, unseen test layouts).
+
+Example:
+    >>> env = make_level("two-rooms")
+    >>> reset_layout(env, layout=3, rng=np.random.default_rng(0)).shape  # the agent's tile
+    (2,)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+TEST_LAYOUT_OFFSET = 1_000_000  # test layouts are seeds from here on: never a training seed
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    """A level: how to build it and how many steps an episode may take."""
+
+    name: str
+    description: str
+    build: Callable[[], Any]
+    max_steps: int
+
+
+def _levelgen(**kwargs: Any) -> Callable[[], Any]:
+    def build() -> Any:
+        from minigrid.envs.babyai.core.levelgen import LevelGen
+
+        return LevelGen(
+            locked_room_prob=0,
+            locations=False,
+            unblocking=False,
+            implicit_unlock=False,
+            instr_kinds=["action"],
+            **kwargs,
+        )
+
+    return build
+
+
+LEVELS: dict[str, LevelSpec] = {
+    "two-rooms": LevelSpec(
+        "two-rooms",
+        "two 6x6 rooms joined by a door, 4 objects (go to, pick up, open, put next)",
+        _levelgen(room_size=6, num_rows=1, num_cols=2, num_dists=4),
+        max_steps=2 * 6 * 6 * 2,
+    ),
+    "one-room": LevelSpec(
+        "one-room",
+        "one 7x7 room, 4 objects (go to, pick up, put next)",
+        _levelgen(
+            room_size=7,
+            num_rows=1,
+            num_cols=1,
+            num_dists=4,
+            action_kinds=("goto", "pickup", "putnext"),
+        ),  # fmt: skip
+        max_steps=7 * 7 * 2,
+    ),
+}
+
+
+def make_level(name: str) -> Any:
+    """The level's (unwrapped) BabyAI env.
+
+    Raises:
+        ValueError: unknown level (the message lists the known ones).
+    """
+    if name not in LEVELS:
+        raise ValueError(f"unknown TEDUO level {name!r}; known: {', '.join(LEVELS)}")
+    return LEVELS[name].build()
+
+
+def layout_seeds(count: int, *, test: bool = False) -> list[int]:
+    """Seeds of ``count`` training layouts, or of unseen test layouts (``test=True``)."""
+    start = TEST_LAYOUT_OFFSET if test else 0
+    return list(range(start, start + count))
+
+
+def reset_layout(env: Any, layout: int, rng: np.random.Generator) -> np.ndarray:
+    """Reset ``env`` to layout ``layout``, then move the agent to a random free tile with a
+    random direction; returns the agent's tile."""
+    with contextlib.redirect_stdout(io.StringIO()):  # BabyAI prints "Sampling rejected: ..."
+        env.reset(seed=int(layout))
+    free = [
+        (x, y)
+        for x in range(1, env.width - 1)
+        for y in range(1, env.height - 1)
+        if env.grid.get(x, y) is None
+    ]
+    x, y = free[int(rng.integers(len(free)))]
+    env.agent_pos = np.array([x, y])
+    env.agent_dir = int(rng.integers(4))
+    env.carrying = None
+    env.step_count = 0
+    return np.array(env.agent_pos)

@@ -1,0 +1,129 @@
+"""The full state of a BabyAI env as arrays (what the dataset stores) and as text (what the LLM
+reads).
+
+The arrays are MiniGrid's own encoding of the whole grid (type, colour, state per tile) with
+the agent's tile marked, its direction, and what it carries; the mission is not part of the
+state (the goal stays hidden from the learner). :func:`state_text` renders the arrays alone,
+so a learner can describe any stored state without the env.
+
+Example:
+    >>> from langreward.teduo.levels import make_level, reset_layout
+    >>> env = make_level("two-rooms")
+    >>> _ = reset_layout(env, layout=0, rng=np.random.default_rng(1))
+    >>> state_text(encode_state(env)).split(".")[0]
+    'You are on tile (4, 2), facing west, carrying nothing'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+_DIRECTIONS = ("east", "south", "west", "north")  # MiniGrid: 0 right, 1 down, 2 left, 3 up
+
+
+def _constants() -> tuple[dict[str, int], dict[int, str], dict[int, str], dict[int, str]]:
+    from minigrid.core.constants import COLOR_TO_IDX, IDX_TO_COLOR, IDX_TO_OBJECT, STATE_TO_IDX
+
+    return (
+        {**COLOR_TO_IDX},
+        {**IDX_TO_COLOR},
+        {**IDX_TO_OBJECT},
+        {v: k for k, v in STATE_TO_IDX.items()},
+    )
+
+
+def observation_space(width: int, height: int) -> gym.spaces.Dict:
+    """The stored state's space: ``grid`` (width, height, 3), ``direction``, ``carrying``."""
+    return gym.spaces.Dict(
+        {
+            "grid": gym.spaces.Box(0, 255, (width, height, 3), np.uint8),
+            "direction": gym.spaces.Discrete(4),
+            "carrying": gym.spaces.Box(0, 255, (2,), np.uint8),  # (type, colour); empty: 1, 0
+        }
+    )
+
+
+def encode_state(env: Any) -> dict[str, np.ndarray]:
+    """The env's full state: every tile encoded, the agent's tile marked, what it carries."""
+    from minigrid.core.constants import OBJECT_TO_IDX
+
+    grid = env.grid.encode()
+    x, y = (int(v) for v in env.agent_pos)
+    grid[x, y] = (OBJECT_TO_IDX["agent"], 0, int(env.agent_dir))
+    carried = env.carrying
+    carrying = (
+        (OBJECT_TO_IDX[carried.type], _constants()[0][carried.color])
+        if carried is not None
+        else (OBJECT_TO_IDX["empty"], 0)
+    )
+    return {
+        "grid": grid.astype(np.uint8),
+        "direction": np.int64(env.agent_dir),
+        "carrying": np.array(carrying, dtype=np.uint8),
+    }
+
+
+def state_text(state: dict[str, Any]) -> str:
+    """The state in words: the agent's tile, direction and load, the objects on their tiles,
+    and the interior walls as runs of tiles."""
+    _, idx_to_color, idx_to_object, idx_to_state = _constants()
+    grid = np.asarray(state["grid"])
+    agent = np.argwhere(grid[:, :, 0] == _index(idx_to_object, "agent"))
+    x, y = (int(v) for v in agent[0]) if len(agent) else (-1, -1)
+    carried_type, carried_colour = (int(v) for v in np.asarray(state["carrying"]))
+    carrying = (
+        f"carrying a {idx_to_color[carried_colour]} {idx_to_object[carried_type]}"
+        if idx_to_object[carried_type] not in ("empty", "unseen")
+        else "carrying nothing"
+    )
+    parts = [
+        f"You are on tile ({x}, {y}), facing {_DIRECTIONS[int(state['direction']) % 4]}, "
+        f"{carrying}."
+    ]
+    objects = []
+    for tx, ty in np.argwhere(~np.isin(grid[:, :, 0], _background(idx_to_object))):
+        kind, colour, status = (int(v) for v in grid[tx, ty])
+        name = idx_to_object[kind]
+        words = f"a {idx_to_color[colour]} {name}"
+        if name == "door":
+            words = f"a {idx_to_state.get(status, 'closed')} {idx_to_color[colour]} door"
+        objects.append(f"{words} on tile ({tx}, {ty})")
+    parts.append("Objects: " + ("; ".join(objects) if objects else "none") + ".")
+    walls = _interior_walls(grid[:, :, 0] == _index(idx_to_object, "wall"))
+    if walls:
+        parts.append("Interior walls: " + "; ".join(walls) + ".")
+    return " ".join(parts)
+
+
+def _index(idx_to_name: dict[int, str], name: str) -> int:
+    return next(i for i, n in idx_to_name.items() if n == name)
+
+
+def _background(idx_to_object: dict[int, str]) -> list[int]:
+    return [
+        i for i, n in idx_to_object.items() if n in ("empty", "wall", "floor", "unseen", "agent")
+    ]
+
+
+def _interior_walls(is_wall: np.ndarray) -> list[str]:
+    """Runs of wall tiles inside the border, e.g. ``x=5 from y=1 to y=4``."""
+    width, height = is_wall.shape
+    runs: list[str] = []
+    for x in range(1, width - 1):
+        column = [y for y in range(1, height - 1) if is_wall[x, y]]
+        if len(column) >= 2:
+            runs.append(_run("x", x, "y", column))
+    for y in range(1, height - 1):
+        row = [x for x in range(1, width - 1) if is_wall[x, y]]
+        if len(row) >= 2:
+            runs.append(_run("y", y, "x", row))
+    return runs
+
+
+def _run(fixed: str, at: int, along: str, cells: list[int]) -> str:
+    gaps = sorted(set(range(cells[0], cells[-1] + 1)) - set(cells))
+    text = f"{fixed}={at} from {along}={cells[0]} to {along}={cells[-1]}"
+    return text + (f" (open at {along}={', '.join(map(str, gaps))})" if gaps else "")
