@@ -315,10 +315,11 @@ def compile_encoder(source: str, obs: np.ndarray, actions: np.ndarray) -> SafeFu
     )
 
 
-def form_of(settings: LaReSettings, env_id: str, env_kwargs: dict[str, Any] | None) -> TaskForm:
-    """The run's form: built in or from the env's docs, with ``lare.form`` (and
-    ``lare.task``) replacing what they give."""
-    env = gym.make(env_id, **(env_kwargs or {}))
+def form_of(settings: LaReSettings, env_id: str, env: gym.Env | None = None) -> TaskForm:
+    """The run's form: built in or from the env's docs, with ``lare.form`` (and ``lare.task``)
+    replacing what they give. Without ``env``, the env is made from ``env_id``."""
+    made = env is None
+    env = gym.make(env_id) if env is None else env
     try:
         given = settings.form
         return form_for(
@@ -330,7 +331,8 @@ def form_of(settings: LaReSettings, env_id: str, env_kwargs: dict[str, Any] | No
             action_range=given.action_range,
         )
     finally:
-        env.close()
+        if made:
+            env.close()
 
 
 def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
@@ -354,7 +356,11 @@ def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
             None,
         )
     else:
-        form = form_of(settings, context.env_id, context.env_kwargs)
+        env = gym.make(context.env_id, **context.env_kwargs)
+        try:
+            form = form_of(settings, context.env_id, env)
+        finally:
+            env.close()
         llm_spec = spec.llm or context.llm.spec
         llm = context.llm.get(llm_spec)  # the runner exports its transcript and cost
         generation = generate_encoder(llm, form, obs, actions, spec)

@@ -13,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 
 from langreward.lare.config import LaReSettings
-from langreward.lare.forms import FormError, form_for
+from langreward.lare.forms import FormError
 from langreward.lare.reward import DecoderTrainingCallback, ProxyReward, raw_features
 from langreward.plugin import Method, OnlineSetup, RunContext
 from langreward.rl.episodic import EpisodicRewardWrapper
@@ -88,20 +88,13 @@ def build(settings: LaReSettings, context: RunContext) -> OnlineSetup:
 
 def explain(env: gym.Env, settings: LaReSettings) -> str:
     """What the encoder prompt says about ``env``: its form (or which fields to give)."""
+    from langreward.lare.encoder import form_of
+
     env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
-    given = settings.form
     try:
-        form = form_for(
-            env_id,
-            env,
-            task=given.task or settings.task,
-            observation=given.observation,
-            action=given.action,
-            action_range=given.action_range,
-        )
+        return form_of(settings, env_id, env).describe()
     except FormError as exc:
         return str(exc)
-    return form.describe()
 
 
 METHOD = Method(

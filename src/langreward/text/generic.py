@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from langreward.envdocs import component_count
 from langreward.text.base import Describer, describe_continuous, discrete
 
 
@@ -84,7 +85,7 @@ class GenericDescriber(Describer):
                 raise ValueError(f"action_names has {len(names)} names for {size} components")
             self._component_names = names or [f"a[{i}]" for i in range(size)]
             self.action_names = None
-        flat_size = _flat_size(observation_space)
+        flat_size = component_count(observation_space)
         if self.feature_names is not None and flat_size is not None:
             if len(self.feature_names) != flat_size:
                 raise ValueError(
@@ -161,14 +162,3 @@ class GenericDescriber(Describer):
             describe_continuous(n, v, lo, hi, digits=self.digits)
             for n, v, lo, hi in zip(self._component_names, values, low, high, strict=False)
         )
-
-
-def _flat_size(space: spaces.Space) -> int | None:
-    if isinstance(space, spaces.Box | spaces.MultiDiscrete | spaces.MultiBinary):
-        return int(np.prod(space.shape))
-    if isinstance(space, spaces.Discrete):
-        return 1
-    if isinstance(space, spaces.Tuple):
-        sizes = [_flat_size(s) for s in space.spaces]
-        return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
-    return None
