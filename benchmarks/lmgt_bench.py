@@ -164,8 +164,8 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
             lmgt.update(spec.get("llm_lmgt", {}), judge="llm", background=variant == "llm-bg")
             if variant == "llm-coarse":  # the cheapest key worth trying, for the cost targets
                 lmgt["key"] = {"bins": spec.get("coarse_key", 3)}
-            if variant == "llm-cal":  # debiased over the label orders, then calibrated
-                lmgt.update(packed_orders="auto", calibration="contextual")
+            if variant == "llm-cal":  # one by one, debiased over the 6 label orders, calibrated
+                lmgt.update(packed=False, orders="auto", calibration="contextual")
         elif variant == "oracle":
             lmgt["judge"] = "oracle"
         else:
@@ -229,8 +229,9 @@ def header_text(
         "waits, with its own cold cache",
         "llm-coarse": f"llm-coarse uses the key bins {spec.get('coarse_key', 3)}, with its own "
         "cold cache",
-        "llm-cal": "llm-cal reads each packed answer over all 6 label orders "
-        "(`packed_orders: auto`) and divides by the model's prior for a content-free item "
+        "llm-cal": "llm-cal asks pair by pair (`packed: false`; packed answers lost the 1.5B "
+        "model's signal in benchmarks/choice_bench.py), averages over all 6 label orders "
+        "(`orders: auto`) and divides by the model's prior for a content-free item "
         "(`calibration: contextual`)",
     }
     llm_text = "No LLM-judge variant in this run. "
