@@ -102,5 +102,7 @@ def test_describe_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Angular velocity of theta1" in result.output
     assert "lmgt tells its LLM" in result.output
+    lare = runner.invoke(app, ["describe", "FrozenLake-v1", "--method", "lare"])
+    assert "not applicable: LaRe needs Box observations" in " ".join(lare.output.split())
     missing = runner.invoke(app, ["describe", "NoSuch-v0"])
     assert missing.exit_code == 2 and "unknown environment 'NoSuch-v0'" in missing.output

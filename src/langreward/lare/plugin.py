@@ -91,6 +91,13 @@ def explain(env: gym.Env, settings: LaReSettings) -> str:
     from langreward.lare.encoder import form_of
 
     env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
+    spaces = (env.observation_space, env.action_space)
+    if not all(isinstance(space, gym.spaces.Box) for space in spaces):
+        kinds = " and ".join(type(space).__name__ for space in spaces)
+        return (
+            f"not applicable: LaRe needs Box observations and continuous (Box) actions for "
+            f"SAC or TD3; {env_id} has {kinds}"
+        )
     try:
         return form_of(settings, env_id, env).describe()
     except FormError as exc:
