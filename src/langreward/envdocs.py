@@ -139,17 +139,15 @@ def read_env_docs(env: Any) -> EnvDocs:
     The counts are checked against ``env.observation_space`` and ``env.action_space``: a
     table that does not cover every component is dropped and said in ``problems``.
     """
-    from gymnasium import spaces
 
     spec = getattr(env, "spec", None)
     env_id = spec.id if spec is not None else type(getattr(env, "unwrapped", env)).__name__
     docs = EnvDocs(env_id, source=env_id)
     sections = _sections(env_docstring(env))
-    if not sections and spec is not None:  # e.g. MuJoCo v4: its v5 sibling is documented
-        for sibling in _documented_siblings(spec):
-            sections = _sections(inspect.cleandoc(sibling[1].__doc__ or ""))
-            docs.source = f"{sibling[0]} (the documented version)"
-            break
+    sibling = _documented_siblings(spec)[:1] if not sections and spec is not None else []
+    for sibling_id, sibling_class in sibling:  # e.g. MuJoCo v4: its v5 sibling is documented
+        sections = _sections(inspect.cleandoc(sibling_class.__doc__ or ""))
+        docs.source = f"{sibling_id} (the documented version)"
     if not sections:
         docs.problems.append(f"{env_id} has no documentation sections in its class docstring")
         return docs
@@ -158,62 +156,72 @@ def read_env_docs(env: Any) -> EnvDocs:
     if not docs.task:
         docs.problems.append("the docs have no '## Description' section")
 
-    obs_space, act_space = env.observation_space, env.action_space
     obs_text = _section(sections, "observation")
     docs.observation_text = _plain(_first_paragraphs(_without_tables(obs_text), 2))
-    obs_dim = component_count(obs_space)
-    if isinstance(obs_space, spaces.Discrete):
-        docs.observation = [Component(0, "state number")]  # what it encodes: observation_text
-    elif obs_dim is not None:
-        components = _table_components(obs_text, ("observation", "state", "obs"))
-        blocks = _parts_after(obs_text, components, obs_dim)
-        for block in blocks:
-            components += [
-                Component(i, f"{block.name}[{i - block.start}]")
-                for i in range(block.start, block.stop)
-            ]
-        if not components and isinstance(obs_space, spaces.Tuple):
-            components = _listed_in_prose(docs.observation_text, obs_dim)
-        if len(components) == obs_dim and [c.index for c in components] == list(range(obs_dim)):
-            docs.observation, docs.blocks = components, blocks
-        elif components:
-            docs.problems.append(
-                f"the observation docs name {len(components)} components, but the observation "
-                f"has {obs_dim}"
-            )
-        else:
-            docs.problems.append("the docs have no table of the observation's components")
-    else:
-        docs.problems.append(f"observation space {type(obs_space).__name__} is not read")
+    _read_observation(docs, obs_text, env.observation_space)
+    _read_actions(docs, _section(sections, "action"), env.action_space)
+    return docs
 
-    act_text = _section(sections, "action")
-    if isinstance(act_space, spaces.Discrete):
-        count = int(act_space.n)
-        named = _table_components(act_text, ("action",)) or _list_items(act_text)
-        start = int(act_space.start)
-        by_index = {c.index: c for c in named}
+
+def _read_observation(docs: EnvDocs, text: str, space: Any) -> None:
+    """Fill ``docs.observation`` (and ``blocks``) when the docs name every component."""
+    from gymnasium import spaces
+
+    size = component_count(space)
+    if isinstance(space, spaces.Discrete):
+        docs.observation = [Component(0, "state number")]  # what it encodes: observation_text
+        return
+    if size is None:
+        docs.problems.append(f"observation space {type(space).__name__} is not read")
+        return
+    components = _table_components(text, ("observation", "state", "obs"))
+    blocks = _parts_after(text, components, size)
+    for block in blocks:
+        components += [
+            Component(i, f"{block.name}[{i - block.start}]") for i in range(block.start, block.stop)
+        ]
+    if not components and isinstance(space, spaces.Tuple):
+        components = _listed_in_prose(docs.observation_text, size)
+    if [c.index for c in components] == list(range(size)):
+        docs.observation, docs.blocks = components, blocks
+    elif components:
+        docs.problems.append(
+            f"the observation docs name {len(components)} components, but the observation "
+            f"has {size}"
+        )
+    else:
+        docs.problems.append("the docs have no table of the observation's components")
+
+
+def _read_actions(docs: EnvDocs, text: str, space: Any) -> None:
+    """Fill ``docs.actions`` when the docs name every discrete action or action component."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Discrete):
+        count, start = int(space.n), int(space.start)
+        by_index = {c.index: c for c in _table_components(text, ("action",)) or _list_items(text)}
         if all(i in by_index for i in range(start, start + count)):
             docs.actions = [
                 Component(i - start, by_index[i].name, unit=by_index[i].unit)
                 for i in range(start, start + count)
             ]
         else:
-            docs.problems.append(f"the action docs name {len(named)} of {count} actions")
-    elif isinstance(act_space, spaces.Box):
-        size = int(np.prod(act_space.shape))
-        named = _table_components(act_text, ("action",))
-        if not named and size == 1:  # "The action ... representing the force on the car."
-            match = re.search(r"represent(?:s|ing)\s+([^.]+)", _plain(act_text))
-            if match:
-                low, high = float(act_space.low.min()), float(act_space.high.max())
-                named = [Component(0, match.group(1).strip(), low, high)]
-        if [c.index for c in named] == list(range(size)):
-            docs.actions = named
-        else:
-            docs.problems.append(f"the action docs name {len(named)} of {size} action components")
+            docs.problems.append(f"the action docs name {len(by_index)} of {count} actions")
+        return
+    if not isinstance(space, spaces.Box):
+        docs.problems.append(f"action space {type(space).__name__} is not read")
+        return
+    size = int(np.prod(space.shape))
+    named = _table_components(text, ("action",))
+    if not named and size == 1:  # "The action ... representing the force on the car."
+        match = re.search(r"represent(?:s|ing)\s+([^.]+)", _plain(text))
+        if match:
+            low, high = float(space.low.min()), float(space.high.max())
+            named = [Component(0, match.group(1).strip(), low, high)]
+    if [c.index for c in named] == list(range(size)):
+        docs.actions = named
     else:
-        docs.problems.append(f"action space {type(act_space).__name__} is not read")
-    return docs
+        docs.problems.append(f"the action docs name {len(named)} of {size} action components")
 
 
 # -- sections and text ------------------------------------------------------------------------
