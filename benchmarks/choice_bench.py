@@ -263,7 +263,7 @@ def read_set(llm: Any, js: JudgmentSet) -> list[Reading]:
         probs = _calibrated(choice.probs, prior)
         contextual.append(type(choice)(max(probs, key=probs.__getitem__), probs, "contextual"))
     add("contextual", contextual, s1 + s2 + s3, c2 + c3)
-    js.notes["prior"] = {k: round(v, 3) for k, v in prior.items()}
+    js.notes.setdefault("prior", {})[llm.spec] = {k: round(v, 3) for k, v in prior.items()}
     # fitted: a threshold on the debiased score, fitted on the other half (2-fold)
     scores = [_score(c.probs, js) for c in debiased]
     fitted_decisions = [0] * n
@@ -352,7 +352,7 @@ def main() -> None:
 def render(args: argparse.Namespace, sets: list[JudgmentSet], rows: list[Any], wall: float) -> str:
     described = "; ".join(
         f"{js.name}: {len(js.items)} items, {sum(js.truths) / len(js.truths):.0%} positive"
-        + (f", prior {js.notes['prior']}" if "prior" in js.notes else "")
+        + "".join(f", prior of {spec} {p}" for spec, p in js.notes.get("prior", {}).items())
         for js in sets
     )
     lines = [
