@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_utils import PENDULUM_SAC, pct, publish, results_table, run_variants  # noqa: E402
 
 from langreward.experiments import validate_config  # noqa: E402
+from langreward.experiments.demo import MOUNTAINCAR  # noqa: E402
 from langreward.experiments.report_data import Group  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -55,19 +56,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "base": {
             "env": {"id": "MountainCar-v0", "kwargs": {}},
             "algo": "dqn",
-            "algo_kwargs": {
-                "learning_rate": 4.0e-3,
-                "batch_size": 128,
-                "buffer_size": 10_000,
-                "learning_starts": 1000,
-                "gamma": 0.98,
-                "target_update_interval": 600,
-                "train_freq": 16,
-                "gradient_steps": 8,
-                "exploration_fraction": 0.2,
-                "exploration_final_eps": 0.07,
-                "policy_kwargs": {"net_arch": [256, 256]},
-            },
+            "algo_kwargs": MOUNTAINCAR["algo_kwargs"],  # RL-zoo's, as in the demo
             "n_envs": 1,
             "total_timesteps": 80_000,
             "eval": {"every": 40_000, "episodes": 10},
