@@ -93,6 +93,14 @@ def test_state_text_names_the_agent_objects_and_walls() -> None:
     assert "Interior walls: x=5 from y=1 to y=3." in text
 
 
+def test_hidden_goals_come_from_the_given_list(tmp_path) -> None:
+    env = make_level("two-rooms")
+    reset_layout(env, 0, np.random.default_rng(0))
+    only = [g for g in goals_in_layout(env) if g.kind == "goto"][:1]
+    stats = collect_dataset("two-rooms", tmp_path, steps=100, layouts=2, goals=only)
+    assert set(stats.goals) == {"goto"}
+
+
 def test_collected_dataset_hides_the_goal(tmp_path) -> None:
     done = []
     stats = collect_dataset(
@@ -121,5 +129,7 @@ def test_random_behaviour_and_bad_arguments(tmp_path) -> None:
     assert stats.steps == 50
     with pytest.raises(ValueError, match="unknown TEDUO level 'nine-rooms'; known: two-rooms"):
         collect_dataset("nine-rooms", tmp_path, steps=10)
+    with pytest.raises(ValueError, match="none of the given goals fits"):
+        collect_dataset("one-room", tmp_path, steps=10, goals=[Goal("goto", ("ball", "pink"))])
     with pytest.raises(ValueError, match="behaviour must be"):
         collect_dataset("one-room", tmp_path, steps=10, behaviour="expert")

@@ -164,10 +164,14 @@ def _episode(
     stats: CollectStats,
 ) -> list[tuple[dict[str, np.ndarray], int | None]]:
     """One episode as (state, action taken in it) pairs; the last state has no action."""
-    reset_layout(env, seeds[pick.randrange(len(seeds))], rng)
-    allowed = goals_in_layout(env)
-    if goals is not None:
-        allowed = [g for g in allowed if g in set(goals)] or allowed
+    wanted = set(goals) if goals is not None else None
+    for _ in range(4 * len(seeds)):  # a layout whose objects allow one of the wanted goals
+        reset_layout(env, seeds[pick.randrange(len(seeds))], rng)
+        allowed = [g for g in goals_in_layout(env) if wanted is None or g in wanted]
+        if allowed:
+            break
+    else:
+        raise ValueError("none of the given goals fits the objects of the training layouts")
     goal = allowed[pick.randrange(len(allowed))]
     stats.goals[goal.kind] += 1
     env.instrs = goal.instruction()
