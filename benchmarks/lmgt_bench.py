@@ -239,6 +239,7 @@ def header_text(
     command = (
         f"{omp}python benchmarks/lmgt_bench.py {preset} --seeds {seeds} --workers {workers}"
         + ("" if variants == VARIANTS else f" --variants {' '.join(variants)}")
+        + (f" --llm {llm}" if llm != "embedded" else "")
         + (f" --tag {tag}" if tag else "")
     )
     return (

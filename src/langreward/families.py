@@ -60,6 +60,13 @@ FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily("MountainCar", ("MountainCar",), ("MountainCarEnv",)),
     EnvFamily("Pendulum", ("Pendulum",), ("PendulumEnv",)),
     EnvFamily("Blackjack", ("Blackjack",), ("BlackjackEnv",)),
+    EnvFamily(  # TEDUO's own BabyAI levels: registered when langreward.teduo.levels is imported
+        "TEDUO",
+        ("TEDUO",),
+        package="langreward.teduo.levels",
+        extra="teduo",
+        image_only=True,
+    ),
     EnvFamily(
         "MiniGrid",
         ("MiniGrid", "BabyAI"),

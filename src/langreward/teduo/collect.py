@@ -60,7 +60,7 @@ class CollectStats:
 def _datasets_at(directory: Path):
     """Point Minari at ``directory`` (it reads ``MINARI_DATASETS_PATH`` at each call)."""
     previous = os.environ.get("MINARI_DATASETS_PATH")
-    os.environ["MINARI_DATASETS_PATH"] = str(directory)
+    os.environ["MINARI_DATASETS_PATH"] = str(Path(directory).resolve())  # Minari needs it absolute
     try:
         yield
     finally:

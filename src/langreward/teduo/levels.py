@@ -4,10 +4,15 @@ A layout (walls, doors, objects) comes from the reset seed; :func:`reset_layout`
 layout and then puts the agent on a random free tile facing a random way, so that many
 episodes share a few layouts (the paper: 40 training layouts, unseen test layouts).
 
+Each level is also a Gymnasium env id (``TEDUO-TwoRooms-v0``, ``TEDUO-OneRoom-v0``), which
+is what a TEDUO config names as ``env.id``.
+
 Example:
     >>> env = make_level("two-rooms")
     >>> reset_layout(env, layout=3, rng=np.random.default_rng(0)).shape  # the agent's tile
     (2,)
+    >>> level_of("TEDUO-TwoRooms-v0")
+    'two-rooms'
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class LevelSpec:
     """A level: how to build it and how many steps an episode may take."""
 
     name: str
+    env_id: str
     description: str
     build: Callable[[], Any]
     max_steps: int
@@ -52,12 +58,14 @@ def _levelgen(**kwargs: Any) -> Callable[[], Any]:
 LEVELS: dict[str, LevelSpec] = {
     "two-rooms": LevelSpec(
         "two-rooms",
+        "TEDUO-TwoRooms-v0",
         "two 6x6 rooms joined by a door, 4 objects (go to, pick up, open, put next)",
         _levelgen(room_size=6, num_rows=1, num_cols=2, num_dists=4),
         max_steps=2 * 6 * 6 * 2,
     ),
     "one-room": LevelSpec(
         "one-room",
+        "TEDUO-OneRoom-v0",
         "one 7x7 room, 4 objects (go to, pick up, put next)",
         _levelgen(
             room_size=7,
@@ -72,14 +80,41 @@ LEVELS: dict[str, LevelSpec] = {
 
 
 def make_level(name: str) -> Any:
-    """The level's (unwrapped) BabyAI env.
+    """The level's (unwrapped) BabyAI env, its step limit set.
 
     Raises:
         ValueError: unknown level (the message lists the known ones).
     """
     if name not in LEVELS:
         raise ValueError(f"unknown TEDUO level {name!r}; known: {', '.join(LEVELS)}")
-    return LEVELS[name].build()
+    env = LEVELS[name].build()
+    env.max_steps = LEVELS[name].max_steps
+    return env
+
+
+def level_of(env_id: str) -> str:
+    """The level a ``TEDUO-...`` env id names.
+
+    Raises:
+        ValueError: not a TEDUO level id (the message lists them).
+    """
+    for spec in LEVELS.values():
+        if env_id.split(":")[-1] == spec.env_id:
+            return spec.name
+    known = ", ".join(spec.env_id for spec in LEVELS.values())
+    raise ValueError(f"TEDUO runs on its own levels; env.id must be one of {known}, not {env_id!r}")
+
+
+def _register() -> None:
+    """Register the levels with Gymnasium (``gym.make("TEDUO-TwoRooms-v0")``)."""
+    import gymnasium as gym
+
+    for spec in LEVELS.values():
+        if spec.env_id not in gym.registry:
+            gym.register(spec.env_id, entry_point=make_level, kwargs={"name": spec.name})
+
+
+_register()
 
 
 def layout_seeds(count: int, *, test: bool = False) -> list[int]:

@@ -21,7 +21,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-_DIRECTIONS = ("east", "south", "west", "north")  # MiniGrid: 0 right, 1 down, 2 left, 3 up
+DIRECTIONS = ("east", "south", "west", "north")  # MiniGrid: 0 right, 1 down, 2 left, 3 up
 
 
 def _constants() -> tuple[dict[str, int], dict[int, str], dict[int, str], dict[int, str]]:
@@ -80,8 +80,7 @@ def state_text(state: dict[str, Any]) -> str:
         else "carrying nothing"
     )
     parts = [
-        f"You are on tile ({x}, {y}), facing {_DIRECTIONS[int(state['direction']) % 4]}, "
-        f"{carrying}."
+        f"You are on tile ({x}, {y}), facing {DIRECTIONS[int(state['direction']) % 4]}, {carrying}."
     ]
     objects = []
     for tx, ty in np.argwhere(~np.isin(grid[:, :, 0], _background(idx_to_object))):

@@ -1,0 +1,142 @@
+"""Step 1b: label sample states "goal achieved" or not.
+
+:class:`LLMLabeller` asks the LLM a yes/no question per state, through ``LLM.choose``: the
+answer is read from the model's probabilities of the two letters, averaged over both option
+orders (the small embedded models otherwise answer by letter position), and decided with a
+threshold on P(yes). :class:`VerifierLabeller` applies BabyAI's verifier rules instead: an
+oracle stand-in FOR TESTS AND ABLATIONS, never the method itself.
+
+The states to label are the distinct goal-relevant views (:meth:`AbstractView.label_key`) of
+the dataset, sampled up to a budget per goal.
+
+Example:
+    >>> labeller = VerifierLabeller()
+    >>> labeller.name
+    'verifier (oracle stand-in)'
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langreward.teduo.abstraction import AbstractView
+from langreward.teduo.achieved import achieved
+from langreward.teduo.goals import Goal
+
+RULES = (
+    "How to judge: going to an object means it is on the tile right in front of you; picking "
+    "it up means you carry it; opening a door means it is open; putting an object next to "
+    "another means it lies on a tile beside that object (not diagonally), not carried."
+)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """One goal's labelled states: indices into the dataset's states, P(achieved), decisions."""
+
+    states: list[int]
+    probs: list[float]
+    decisions: list[bool]
+
+
+class VerifierLabeller:
+    """BabyAI's verifier rules as the labeller: an oracle stand-in for tests and ablations."""
+
+    name = "verifier (oracle stand-in)"
+
+    def label(
+        self, goal: Goal, instruction: str, view: AbstractView, states: Sequence[dict[str, Any]]
+    ) -> tuple[list[float], list[bool]]:
+        truth = [achieved(state, goal) for state in states]
+        return [float(t) for t in truth], truth
+
+
+class LLMLabeller:
+    """The LLM as the labeller: debiased P(yes), decided at ``threshold``.
+
+    Args:
+        llm: a :class:`~langreward.llm.LLM`.
+        orders: option orders to average over (``auto``: both; ``none``: yes first only).
+        threshold: decide "achieved" when the debiased P(yes) is at least this.
+        rules: the plain-words definition of achieving each kind of goal, given with every
+            question (``""``: none).
+    """
+
+    def __init__(
+        self, llm: Any, *, orders: str = "auto", threshold: float = 0.5, rules: str = RULES
+    ) -> None:
+        self.llm = llm
+        self.orders = orders
+        self.threshold = threshold
+        self.rules = rules
+        self.name = f"llm ({llm.spec}, orders {orders}, threshold {threshold})"
+
+    def question(self, instruction: str, state_text: str) -> str:
+        rules = f"\n{self.rules}" if self.rules else ""
+        return (
+            f"An agent in a grid world was told: {instruction}.{rules}\n"
+            f"Current state: {state_text}\n"
+            "Has the agent carried out the instruction in this state?"
+        )
+
+    def label(
+        self, goal: Goal, instruction: str, view: AbstractView, states: Sequence[dict[str, Any]]
+    ) -> tuple[list[float], list[bool]]:
+        probs = []
+        for state in states:
+            choice = self.llm.choose(
+                self.question(instruction, view.text(state)), ["yes", "no"], orders=self.orders
+            )
+            probs.append(float(choice.probs["yes"]))
+        return probs, [p >= self.threshold for p in probs]
+
+
+def sample_states(
+    view: AbstractView,
+    states: Sequence[dict[str, Any]],
+    budget: int,
+    seed: int = 0,
+    near_share: float = 0.5,
+) -> list[int]:
+    """Indices of up to ``budget`` states with distinct goal-relevant views, drawn at random;
+    ``near_share`` of them, where there are enough, among views where the goal object is
+    carried or within two tiles of the agent (or, for a goal location, of it), since states
+    that achieve a goal are rare among random ones."""
+    first: dict[tuple[Any, ...], int] = {}
+    for index, state in enumerate(states):
+        first.setdefault(view.label_key(state), index)
+    near = [i for key, i in first.items() if _near(key)]
+    far = [i for key, i in first.items() if not _near(key)]
+    rng = random.Random(seed)
+    rng.shuffle(near)
+    rng.shuffle(far)
+    take_near = min(len(near), max(round(near_share * budget), budget - len(far)))
+    return sorted(near[:take_near] + far[: budget - take_near])
+
+
+def _near(key: tuple[Any, ...]) -> bool:
+    """Whether a label key (see :meth:`AbstractView.label_key`) has the goal object close."""
+    (ax, ay), _, _, carrying, object_tiles, _, location_tiles = key
+    if carrying == 1:
+        return True
+    anchors = location_tiles if location_tiles else ((ax, ay),)
+    return any(
+        abs(ox - x) + abs(oy - y) <= 2 for ox, oy in object_tiles for x, y in anchors
+    ) or any(abs(ox - ax) + abs(oy - ay) <= 2 for ox, oy in object_tiles)
+
+
+def precision_recall(predicted: Sequence[bool], truth: Sequence[bool]) -> dict[str, float | int]:
+    """Precision and recall of ``predicted`` against ``truth`` (``nan`` where undefined)."""
+    tp = sum(p and t for p, t in zip(predicted, truth, strict=True))
+    fp = sum(p and not t for p, t in zip(predicted, truth, strict=True))
+    fn = sum(t and not p for p, t in zip(predicted, truth, strict=True))
+    return {
+        "precision": tp / (tp + fp) if tp + fp else float("nan"),
+        "recall": tp / (tp + fn) if tp + fn else float("nan"),
+        "positives": tp + fn,
+        "predicted": tp + fp,
+        "states": len(truth),
+    }

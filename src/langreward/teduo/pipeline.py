@@ -1,0 +1,449 @@
+"""The TEDUO pipeline's stages, each reading the earlier stages' files from the run directory
+and writing its own, so a killed run resumes at the first unfinished stage.
+
+Stages and what they write (relative to the run directory):
+
+- ``goals``: ``goals.json`` (training and test goals, training and test layouts)
+- ``collect``: ``dataset/`` (Minari) and ``dataset.json`` (what the behaviour did)
+- ``abstract``: ``abstractions.json`` (per goal: the LLM's goal-relevant objects)
+- ``label``: ``labels/<goal>.json`` and ``labels.json`` (precision/recall vs BabyAI's rules)
+- ``proxy``: ``proxy/<goal>.pt``, ``rewards/<goal>.npy`` and ``proxy.json``
+- ``qlearn``: ``qtables/<goal>.npz`` and ``qlearning.json``
+
+then the evaluation writes ``evaluation.json`` and ``evaluation.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from langreward.plugin import MethodError, RunContext
+from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance
+from langreward.teduo.achieved import achieved, tiles_of
+from langreward.teduo.collect import ACTIONS, collect_dataset
+from langreward.teduo.config import TEDUOSettings
+from langreward.teduo.evaluate import CELLS, Policy, evaluate_cell
+from langreward.teduo.goals import Goal, goals_in_layout, phrase, split_goals
+from langreward.teduo.labels import LLMLabeller, VerifierLabeller, precision_recall, sample_states
+from langreward.teduo.levels import layout_seeds, level_of, make_level, reset_layout
+from langreward.teduo.proxy import extras_of, train_proxy
+from langreward.teduo.qlearning import QTable, q_learning
+from langreward.teduo.state import state_text
+from langreward.teduo.transitions import Transitions, load_transitions
+
+log = logging.getLogger(__name__)
+
+
+def goal_id(index: int, goal: Goal) -> str:
+    """A file-name-safe id, e.g. ``03-pickup-blue-box``."""
+    words = [goal.kind, goal.obj[1], goal.obj[0]]
+    if goal.target:
+        words += [goal.target[1], goal.target[0]]
+    return f"{index:02d}-" + "-".join(words)
+
+
+def _goal_dict(goal: Goal) -> dict[str, Any]:
+    return {"kind": goal.kind, "obj": list(goal.obj), "target": list(goal.target or []) or None}
+
+
+def _goal_from(data: dict[str, Any]) -> Goal:
+    target = tuple(data["target"]) if data.get("target") else None
+    return Goal(data["kind"], tuple(data["obj"]), target)  # type: ignore[arg-type]
+
+
+def _write(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=_plain) + "\n")
+    tmp.replace(path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+class TEDUOPipeline:
+    """The stages of one TEDUO run (see the module docstring)."""
+
+    def __init__(self, settings: TEDUOSettings, context: RunContext) -> None:
+        self.settings = settings
+        self.context = context
+        self.level = level_of(context.env_id)
+        self.root = context.run_dir
+        self._data: Transitions | None = None
+        self.timings: dict[str, float] = {}
+
+    # -- shared reads -------------------------------------------------------------------
+    def goals(self, split: str = "train") -> list[tuple[str, Goal]]:
+        data = _read(self.root / "goals.json")
+        return [(entry["id"], _goal_from(entry)) for entry in data[split]]
+
+    def data(self) -> Transitions:
+        if self._data is None:
+            self._data = load_transitions(self.root / "dataset", self.level)
+        return self._data
+
+    def views(self) -> dict[str, AbstractView]:
+        """Each goal's abstraction (goals whose abstraction failed are left out)."""
+        entries = _read(self.root / "abstractions.json")
+        return {
+            gid: AbstractView(Relevance.model_validate(entry["relevance"]))
+            for gid, entry in entries.items()
+            if entry["relevance"] is not None
+        }
+
+    def _timed(self, name: str, started: float) -> None:
+        self.timings[name] = round(time.perf_counter() - started, 3)
+        _write(self.root / "timings.json", {**self._old_timings(), **self.timings})
+
+    def _old_timings(self) -> dict[str, float]:
+        path = self.root / "timings.json"
+        return _read(path) if path.exists() else {}
+
+    # -- stages -------------------------------------------------------------------------
+    def stage_goals(self, root: Path) -> None:
+        started = time.perf_counter()
+        data = self.settings.data
+        env = make_level(self.level)
+        rng = np.random.default_rng(0)
+        train_layouts, test_layouts = (
+            layout_seeds(data.layouts),
+            layout_seeds(data.test_layouts, test=True),
+        )
+        in_train: set[Goal] = set()
+        everywhere: set[Goal] = set()
+        for layout in train_layouts + test_layouts:
+            reset_layout(env, layout, rng)
+            found = {g for g in goals_in_layout(env) if g.kind in self.settings.goals.kinds}
+            everywhere |= found
+            if layout in train_layouts:
+                in_train |= found
+        train, test = split_goals(everywhere, self.settings.goals.test_share, seed=0)
+        train = [g for g in train if g in in_train]
+        train = _capped(train, self.settings.goals.max_train)
+        test = _capped(test, self.settings.goals.max_test)
+        if not train:
+            raise MethodError("no training goal fits the training layouts; add layouts or kinds")
+        _write(
+            root / "goals.json",
+            {
+                "level": self.level,
+                "train_layouts": train_layouts,
+                "test_layouts": test_layouts,
+                "train": [
+                    {"id": goal_id(i, g), **_goal_dict(g), "instruction": phrase(g)}
+                    for i, g in enumerate(train)
+                ],
+                "test": [
+                    {"id": goal_id(i, g), **_goal_dict(g), "instruction": phrase(g, test=True)}
+                    for i, g in enumerate(test)
+                ],
+            },
+        )
+        self._timed("goals", started)
+
+    def stage_collect(self, root: Path) -> None:
+        started = time.perf_counter()
+        data = self.settings.data
+        stats = collect_dataset(
+            self.level,
+            root / "dataset",
+            steps=data.steps,
+            layouts=data.layouts,
+            epsilon=data.epsilon,
+            behaviour=data.behaviour,
+            goals=[goal for _, goal in self.goals()],
+            seed=self.context.seed,
+        )
+        _write(root / "dataset.json", stats.as_dict())
+        self._timed("collect", started)
+
+    def stage_abstract(self, root: Path) -> None:
+        started = time.perf_counter()
+        data = self.data()
+        out = {}
+        llm = self.context.llm.get() if self.settings.abstraction == "llm" else None
+        for gid, goal in self.goals():
+            instruction = phrase(goal)
+            truth = Relevance.of_goal(goal)
+            entry: dict[str, Any] = {"instruction": instruction, "relevance": None}
+            if llm is None:
+                entry["relevance"] = truth.model_dump()
+                entry["source"] = "the goal's own objects (oracle stand-in)"
+            else:
+                sample = state_text(data.state(_sample_index(data, goal)))
+                try:
+                    entry["relevance"] = ask_relevance(llm, instruction, sample).model_dump()
+                    entry["source"] = f"llm ({llm.spec})"
+                except Exception as exc:  # noqa: BLE001 - a bad answer skips the goal, counted
+                    entry["error"] = f"{type(exc).__name__}: {exc}"
+            entry["correct"] = entry["relevance"] == truth.model_dump()
+            out[gid] = entry
+        _write(root / "abstractions.json", out)
+        self._timed("abstract", started)
+
+    def stage_label(self, root: Path) -> None:
+        started = time.perf_counter()
+        data = self.data()
+        states = data.states()
+        labels = self.settings.labels
+        labeller: Any = (
+            VerifierLabeller()
+            if labels.labeller == "verifier"
+            else LLMLabeller(
+                self.context.llm.get(), orders=labels.orders, threshold=labels.threshold
+            )
+        )
+        goals = dict(self.goals())
+        summary: dict[str, Any] = {"labeller": labeller.name, "goals": {}}
+        for gid, view in self.views().items():
+            goal_started = time.perf_counter()
+            goal = goals[gid]
+            chosen = sample_states(
+                view, states, labels.states_per_goal, self.context.seed, labels.near_share
+            )
+            picked = [states[i] for i in chosen]
+            probs, decisions = labeller.label(goal, phrase(goal), view, picked)
+            truth = [achieved(state, goal) for state in picked]
+            _write(
+                root / "labels" / f"{gid}.json",
+                {"states": chosen, "probs": probs, "decisions": decisions, "truth": truth},
+            )
+            summary["goals"][gid] = {
+                **precision_recall(decisions, truth),
+                "seconds": round(time.perf_counter() - goal_started, 2),
+            }
+        _write(root / "labels.json", summary)
+        self._timed("label", started)
+
+    def stage_proxy(self, root: Path) -> None:
+        started = time.perf_counter()
+        data = self.data()
+        states = data.states()
+        goals = dict(self.goals())
+        report = {}
+        for gid, view in self.views().items():
+            goal = goals[gid]
+            labelled = _read(root / "labels" / f"{gid}.json")
+            planes = np.stack([view.features(s) for s in states])
+            extras = extras_of(view, states)
+            index = np.asarray(labelled["states"], dtype=np.int64)
+            decisions = np.asarray(labelled["decisions"], dtype=bool)
+            proxy = train_proxy(
+                planes[index],
+                extras[index],
+                decisions.astype(np.int64),
+                precision=self.settings.proxy.precision,
+                epochs=self.settings.proxy.epochs,
+                seed=self.context.seed,
+            )
+            rewards = proxy.predict(planes, extras)
+            rewards[index] = decisions  # labelled states keep their label
+            truth = np.array([achieved(s, goal) for s in states])
+            unlabelled = np.ones(len(states), bool)
+            unlabelled[index] = False
+            (root / "proxy").mkdir(exist_ok=True)
+            proxy.save(root / "proxy" / f"{gid}.pt")
+            (root / "rewards").mkdir(exist_ok=True)
+            np.save(root / "rewards" / f"{gid}.npy", rewards)
+            report[gid] = {
+                **proxy.report,
+                "rewards_vs_truth": precision_recall(rewards.tolist(), truth.tolist()),
+                "proxy_vs_truth_unlabelled": precision_recall(
+                    rewards[unlabelled].tolist(), truth[unlabelled].tolist()
+                ),
+            }
+        _write(root / "proxy.json", report)
+        self._timed("proxy", started)
+
+    def stage_qlearn(self, root: Path) -> None:
+        started = time.perf_counter()
+        data = self.data()
+        states = data.states()
+        report = {}
+        q = self.settings.qlearning
+        (root / "qtables").mkdir(exist_ok=True)
+        for gid, view in self.views().items():
+            rewards = np.load(root / "rewards" / f"{gid}.npy")
+            keys = [view.key(s) for s in states]
+            index: dict[bytes, int] = {}
+            rows = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
+            keep = ~rewards[data.states_from]  # nothing happens after the goal is achieved
+            table = q_learning(
+                rows[data.states_from[keep]],
+                data.actions[keep],
+                rows[data.states_to[keep]],
+                rewards[data.states_to[keep]],
+                states=len(index),
+                actions_count=ACTIONS,
+                alpha=q.alpha,
+                gamma=q.gamma,
+                tol=q.tol,
+                max_iterations=q.max_iterations,
+            )
+            table.save(root / "qtables" / f"{gid}.npz", list(index))
+            report[gid] = {
+                "abstract_states": len(index),
+                "transitions": int(keep.sum()),
+                "goal_states": int(rewards.sum()),
+                "iterations": table.iterations,
+                "converged": table.converged,
+            }
+        _write(root / "qlearning.json", report)
+        self._timed("qlearn", started)
+
+    # -- evaluation ---------------------------------------------------------------------
+    def tabular_policy(self) -> tuple[Policy, dict[str, int]]:
+        """The step-2 policies: greedy on each training goal's Q-table; a random action in an
+        abstract state the data never showed; no answer for a goal without a table."""
+        views = self.views()
+        tables = {}
+        for gid, goal in self.goals():
+            if gid in views:
+                table, keys = QTable.load(self.root / "qtables" / f"{gid}.npz")
+                tables[goal] = (views[gid], table, {k: i for i, k in enumerate(keys)})
+        counts = {"steps": 0, "unknown_states": 0}
+        rng = random.Random(self.context.seed)
+
+        def act(state: dict[str, Any], goal: Goal, instruction: str) -> int | None:
+            if goal not in tables:
+                return None
+            view, table, rows = tables[goal]
+            counts["steps"] += 1
+            row = rows.get(view.key(state))
+            if row is None or not table.known(row):
+                counts["unknown_states"] += 1
+                return rng.randrange(ACTIONS)
+            return table.greedy(row)
+
+        return act, counts
+
+    def evaluate(self, episodes: int, deterministic: bool) -> dict[str, float]:
+        """Every policy on the four cells; writes ``evaluation.json`` and ``evaluation.md``."""
+        goals = _read(self.root / "goals.json")
+        cell_goals = {
+            "train goals": [g for _, g in self.goals()],
+            "test goals": [g for _, g in self.goals("test")],
+        }
+        cell_layouts = {
+            "train layouts": goals["train_layouts"],
+            "test layouts": goals["test_layouts"],
+        }
+        step2, counts = self.tabular_policy()
+        rng = random.Random(self.context.seed)
+        policies: dict[str, Policy] = {
+            "step-2 policies (tabular, LLM abstraction and labels)": step2,
+            "random actions (reference)": lambda state, goal, text: rng.randrange(ACTIONS),
+        }
+        rows = {}
+        for name, policy in policies.items():
+            rows[name] = {
+                f"{layouts} / {goal_set}": evaluate_cell(
+                    self.level,
+                    policy,
+                    cell_goals[goal_set],
+                    cell_layouts[layouts],
+                    episodes,
+                    self.context.eval_seed,
+                    test_phrasing=goal_set == "test goals",
+                )
+                for layouts, goal_set in CELLS
+            }
+        result = {"episodes_per_cell": episodes, "rows": rows, "step2_counts": counts}
+        _write(self.root / "evaluation.json", result)
+        (self.root / "evaluation.md").write_text(evaluation_table(rows) + "\n")
+        main = rows[next(iter(policies))]["train layouts / train goals"]
+        return {
+            "return_mean": float(main.get("success", 0.0)),
+            "return_std": 0.0,
+            "length_mean": float(main.get("length", 0.0)),
+            "episodes": float(main.get("episodes", 0)),
+            "success_train_train": float(main.get("success", 0.0)),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"level": self.level, "timings": self._old_timings()}
+        for name in ("abstractions", "labels", "proxy", "qlearning", "dataset"):
+            path = self.root / f"{name}.json"
+            if path.exists():
+                out[name] = _summarise(name, _read(path))
+        return out
+
+
+def evaluation_table(rows: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """A markdown table: success / episode length / invalid share per cell."""
+    head = "| policy | " + " | ".join(f"{a} / {b}" for a, b in CELLS) + " |"
+    lines = [head, "| --- |" + " ---: |" * len(CELLS)]
+    for name, cells in rows.items():
+        values = []
+        for layouts, goal_set in CELLS:
+            cell = cells[f"{layouts} / {goal_set}"]
+            values.append(
+                f"{cell['success']:.0%} / {cell['length']:.0f} / {cell['invalid']:.0%}"
+                if cell.get("episodes")
+                else "n/a"
+            )
+        lines.append(f"| {name} | " + " | ".join(values) + " |")
+    return "\n".join(lines)
+
+
+def _summarise(name: str, data: dict[str, Any]) -> Any:
+    if name == "abstractions":
+        return {
+            "goals": len(data),
+            "correct": sum(bool(e.get("correct")) for e in data.values()),
+            "failed": sum(e["relevance"] is None for e in data.values()),
+        }
+    if name == "labels":
+        return {"labeller": data["labeller"], **_pooled(list(data["goals"].values()))}
+    if name == "proxy":
+        return _pooled([entry["rewards_vs_truth"] for entry in data.values()])
+    if name == "qlearning":
+        return {
+            "goals": len(data),
+            "converged": sum(entry["converged"] for entry in data.values()),
+            "abstract_states_median": float(
+                np.median([entry["abstract_states"] for entry in data.values()])
+            ),
+        }
+    return data
+
+
+def _pooled(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Precision and recall pooled over goals (from their counts)."""
+    tp = sum(round(e["recall"] * e["positives"]) for e in entries if e["positives"])
+    positives = sum(e["positives"] for e in entries)
+    predicted = sum(e["predicted"] for e in entries)
+    return {
+        "precision": tp / predicted if predicted else None,
+        "recall": tp / positives if positives else None,
+        "positives": positives,
+        "states": sum(e["states"] for e in entries),
+    }
+
+
+def _capped(goals: list[Goal], cap: int | None) -> list[Goal]:
+    if cap is None or len(goals) <= cap:
+        return goals
+    return sorted(random.Random(0).sample(goals, cap))
+
+
+def _sample_index(data: Transitions, goal: Goal) -> int:
+    """A stored state whose layout holds the goal's object (the first one; else state 0)."""
+    for index in range(len(data)):
+        if tiles_of(data.state(index), goal.obj):
+            return index
+    return 0
