@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from langreward.teduo.achieved import agent_tile, front_tile, tiles_of
+from langreward.teduo.achieved import agent_tile, tiles_of
 from langreward.teduo.goals import Goal
 from langreward.teduo.state import DIRECTIONS
 
@@ -111,66 +111,141 @@ def ask_relevance(llm: Any, instruction: str, sample_state: str) -> Relevance:
     return llm.json(relevance_messages(instruction, sample_state), Relevance, max_tokens=64)
 
 
+Batch = dict[str, np.ndarray]  # "grid" (N, W, H, 3), "direction" (N,), "carrying" (N, 2)
+
+
+def as_batch(state: dict[str, Any]) -> Batch:
+    """One stored state as a batch of one."""
+    return {key: np.asarray(value)[None] for key, value in state.items()}
+
+
 class AbstractView:
-    """The fixed abstraction rules for one goal's :class:`Relevance`."""
+    """The fixed abstraction rules for one goal's :class:`Relevance`, on batches of states
+    (:class:`~langreward.teduo.transitions.Transitions` arrays) or one state."""
 
     def __init__(self, relevance: Relevance) -> None:
+        from minigrid.core.constants import COLOR_TO_IDX, OBJECT_TO_IDX
+
         self.relevance = relevance
         self.goal_object = relevance.goal_object.as_object()
         self.goal_location = (
             relevance.goal_location.as_object() if relevance.goal_location else None
         )
+        self._objects = OBJECT_TO_IDX
+        self._colours = COLOR_TO_IDX
 
-    def carrying(self, state: dict[str, Any]) -> int:
-        """0: nothing, 1: the goal object, 2: another object (an index into CARRYING)."""
-        from minigrid.core.constants import COLOR_TO_IDX, OBJECT_TO_IDX
+    # -- batches ------------------------------------------------------------------------
+    def carrying_batch(self, batch: Batch) -> np.ndarray:
+        """0: nothing, 1: the goal object, 2: another object (indices into CARRYING)."""
+        kind, colour = batch["carrying"][:, 0], batch["carrying"][:, 1]
+        empty = np.isin(kind, [self._objects["empty"], self._objects["unseen"]])
+        goal = (kind == self._objects[self.goal_object[0]]) & (
+            colour == self._colours[self.goal_object[1]]
+        )
+        return np.where(empty, 0, np.where(goal, 1, 2)).astype(np.uint8)
 
-        kind, colour = (int(v) for v in np.asarray(state["carrying"]))
-        if kind in (OBJECT_TO_IDX["empty"], OBJECT_TO_IDX["unseen"]):
-            return 0
-        wanted = (OBJECT_TO_IDX[self.goal_object[0]], COLOR_TO_IDX[self.goal_object[1]])
-        return 1 if (kind, colour) == wanted else 2
+    def _mask(self, grid: np.ndarray, obj: tuple[str, str] | None) -> np.ndarray:
+        if obj is None:
+            return np.zeros(grid.shape[:3], bool)
+        return (grid[..., 0] == self._objects[obj[0]]) & (grid[..., 1] == self._colours[obj[1]])
 
-    def features(self, state: dict[str, Any]) -> np.ndarray:
-        """The abstract grid: one 0/1 plane per channel of :data:`CHANNELS` (uint8)."""
-        from minigrid.core.constants import OBJECT_TO_IDX
-
-        grid = np.asarray(state["grid"])
-        kinds, status = grid[:, :, 0], grid[:, :, 2]
-        planes = np.zeros((len(CHANNELS), *kinds.shape), dtype=np.uint8)
-        door = kinds == OBJECT_TO_IDX["door"]
-        planes[0] = kinds == OBJECT_TO_IDX["wall"]
-        planes[1] = door & (status != 0)
-        planes[2] = door & (status == 0)
-        movable = np.isin(kinds, [OBJECT_TO_IDX[k] for k in ("ball", "box", "key")])
-        planes[3] = movable
-        for channel, obj in ((4, self.goal_object), (5, self.goal_location)):
-            for x, y in tiles_of(state, obj) if obj else []:
-                planes[channel, x, y] = 1
-                planes[3, x, y] = 0  # a named object is no obstacle
-        planes[6][agent_tile(state)] = 1
-        fx, fy = front_tile(state)
-        if 0 <= fx < kinds.shape[0] and 0 <= fy < kinds.shape[1]:
-            planes[7, fx, fy] = 1
+    def planes_batch(self, batch: Batch) -> np.ndarray:
+        """The abstract grids, (N, channels, W, H) uint8: one 0/1 plane per :data:`CHANNELS`."""
+        grid = np.asarray(batch["grid"])
+        kinds, status = grid[..., 0], grid[..., 2]
+        count, width, height = kinds.shape
+        planes = np.zeros((count, len(CHANNELS), width, height), dtype=np.uint8)
+        door = kinds == self._objects["door"]
+        goal_object = self._mask(grid, self.goal_object)
+        goal_location = self._mask(grid, self.goal_location)
+        movable = np.isin(kinds, [self._objects[k] for k in ("ball", "box", "key")])
+        planes[:, 0] = kinds == self._objects["wall"]
+        planes[:, 1] = door & (status != 0)
+        planes[:, 2] = door & (status == 0)
+        planes[:, 3] = movable & ~goal_object & ~goal_location
+        planes[:, 4] = goal_object
+        planes[:, 5] = goal_location
+        agent = kinds == self._objects["agent"]
+        planes[:, 6] = agent
+        ax, ay = self._agent_xy(agent)
+        vectors = np.array(_DIRECTION_VECTORS)[np.asarray(batch["direction"]) % 4]
+        fx, fy = ax + vectors[:, 0], ay + vectors[:, 1]
+        inside = (fx >= 0) & (fx < width) & (fy >= 0) & (fy < height)
+        rows = np.arange(count)[inside]
+        planes[rows, 7, fx[inside], fy[inside]] = 1
         return planes
 
-    def key(self, state: dict[str, Any]) -> bytes:
-        """The abstract state as a hashable key (grid planes, direction, what is carried)."""
-        packed = np.packbits(self.features(state), axis=0).tobytes()
-        return packed + bytes([int(state["direction"]) % 4, self.carrying(state)])
+    @staticmethod
+    def _agent_xy(agent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        flat = agent.reshape(len(agent), -1).argmax(axis=1)
+        return np.divmod(flat, agent.shape[2])
 
-    def label_key(self, state: dict[str, Any]) -> tuple[Any, ...]:
+    def keys(self, batch: Batch) -> list[bytes]:
+        """Each abstract state as a hashable key (planes, direction, what is carried)."""
+        planes = self.planes_batch(batch)
+        packed = np.packbits(planes.reshape(len(planes), -1), axis=1)
+        tail = np.stack(
+            [np.asarray(batch["direction"]) % 4, self.carrying_batch(batch)], axis=1
+        ).astype(np.uint8)
+        rows = np.concatenate([packed, tail], axis=1)
+        return [row.tobytes() for row in rows]
+
+    def label_keys(self, batch: Batch) -> list[bytes]:
         """Only the goal-relevant features (what a label can depend on): the agent's tile and
-        direction, what lies in front, what is carried, where the named objects are."""
-        return (
-            agent_tile(state),
-            int(state["direction"]) % 4,
-            self._front_words(state),
-            self.carrying(state),
-            tuple(tiles_of(state, self.goal_object)),
-            self._door_state(state, self.goal_object),
-            tuple(tiles_of(state, self.goal_location)) if self.goal_location else (),
-        )
+        direction, what lies in front, what is carried, where the named objects are and
+        whether the goal door is open."""
+        planes = self.planes_batch(batch)
+        front = self._front_class(planes)
+        relevant = planes[:, [4, 5, 6]].reshape(len(planes), -1)
+        goal_door_open = (planes[:, 2] & planes[:, 4]).reshape(len(planes), -1).any(axis=1)
+        tail = np.stack(
+            [np.asarray(batch["direction"]) % 4, self.carrying_batch(batch), front,
+             goal_door_open],
+            axis=1,
+        ).astype(np.uint8)  # fmt: skip
+        rows = np.concatenate([np.packbits(relevant, axis=1), tail], axis=1)
+        return [row.tobytes() for row in rows]
+
+    def near(self, batch: Batch) -> np.ndarray:
+        """Whether the goal object is carried, within two tiles of the agent, or (with a goal
+        location) within two tiles of it."""
+        planes = self.planes_batch(batch)
+        count = len(planes)
+        ax, ay = self._agent_xy(planes[:, 6].astype(bool))
+        close = self.carrying_batch(batch) == 1
+        rows, ox, oy = np.nonzero(planes[:, 4])
+        close[rows[np.abs(ox - ax[rows]) + np.abs(oy - ay[rows]) <= 2]] = True
+        if self.goal_location is not None:  # the first tile of each (sampling only)
+            object_at = np.full((count, 2), -99)
+            location_at = np.full((count, 2), 99)
+            object_at[rows[::-1]] = np.stack([ox, oy], axis=1)[::-1]
+            lrows, lx, ly = np.nonzero(planes[:, 5])
+            location_at[lrows[::-1]] = np.stack([lx, ly], axis=1)[::-1]
+            close |= np.abs(object_at - location_at).sum(axis=1) <= 2
+        return close
+
+    @staticmethod
+    def _front_class(planes: np.ndarray) -> np.ndarray:
+        """What lies in front, as an index into :data:`FRONT_WORDS` (last: an empty tile)."""
+        front = planes[:, 7].astype(bool)
+        ahead = np.zeros((len(planes), len(FRONT_CHANNELS)), bool)
+        for column, channel in enumerate(FRONT_CHANNELS):
+            ahead[:, column] = (
+                (planes[:, channel].astype(bool) & front).reshape(len(planes), -1).any(axis=1)
+            )
+        first = np.where(ahead.any(axis=1), ahead.argmax(axis=1), len(FRONT_CHANNELS))
+        return first.astype(np.uint8)
+
+    # -- one state ----------------------------------------------------------------------
+    def carrying(self, state: dict[str, Any]) -> int:
+        return int(self.carrying_batch(as_batch(state))[0])
+
+    def features(self, state: dict[str, Any]) -> np.ndarray:
+        """The abstract grid of one state, (channels, W, H)."""
+        return self.planes_batch(as_batch(state))[0]
+
+    def key(self, state: dict[str, Any]) -> bytes:
+        return self.keys(as_batch(state))[0]
 
     def text(self, state: dict[str, Any]) -> str:
         """The goal-relevant features in words (what the labeller reads).
@@ -178,49 +253,37 @@ class AbstractView:
         Example: ``You are on tile (3, 2), facing east, carrying nothing. In front of you:
         the goal object. The goal object (the red ball) is on tile (4, 2).``
         """
+        batch = as_batch(state)
+        planes = self.planes_batch(batch)
         x, y = agent_tile(state)
         direction = DIRECTIONS[int(state["direction"]) % 4]
+        carrying = int(self.carrying_batch(batch)[0])
         parts = [
-            f"You are on tile ({x}, {y}), facing {direction}, carrying "
-            f"{CARRYING[self.carrying(state)]}.",
-            f"In front of you: {self._front_words(state)}.",
+            f"You are on tile ({x}, {y}), facing {direction}, carrying {CARRYING[carrying]}.",
+            f"In front of you: {FRONT_WORDS[int(self._front_class(planes)[0])]}.",
+            self._where("goal object", self.goal_object, state, carrying == 1),
         ]
-        parts.append(self._where("goal object", self.goal_object, state))
         if self.goal_location:
-            parts.append(self._where("goal location", self.goal_location, state))
+            parts.append(self._where("goal location", self.goal_location, state, False))
         return " ".join(parts)
 
-    def _where(self, role: str, obj: tuple[str, str], state: dict[str, Any]) -> str:
+    @staticmethod
+    def _where(role: str, obj: tuple[str, str], state: dict[str, Any], carried: bool) -> str:
         name = f"The {role} (the {obj[1]} {obj[0]})"
-        tiles = tiles_of(state, obj)
-        if role == "goal object" and self.carrying(state) == 1:
+        if carried:
             return f"{name} is carried by you."
+        tiles = tiles_of(state, obj)
         if not tiles:
             return f"{name} is nowhere in sight."
         where = " and ".join(f"({tx}, {ty})" for tx, ty in tiles)
-        door = self._door_state(state, obj)
-        return f"{name} is {door + ' ' if door else ''}on tile {where}."
+        door = ""
+        if obj[0] == "door":
+            grid = np.asarray(state["grid"])
+            door = "open " if any(int(grid[x, y, 2]) == 0 for x, y in tiles) else "closed "
+        return f"{name} is {door}on tile {where}."
 
-    def _door_state(self, state: dict[str, Any], obj: tuple[str, str] | None) -> str:
-        if obj is None or obj[0] != "door":
-            return ""
-        grid = np.asarray(state["grid"])
-        tiles = tiles_of(state, obj)
-        return "open" if any(int(grid[x, y, 2]) == 0 for x, y in tiles) else "closed"
 
-    def _front_words(self, state: dict[str, Any]) -> str:
-        planes = self.features(state)
-        fx, fy = front_tile(state)
-        if not (0 <= fx < planes.shape[1] and 0 <= fy < planes.shape[2]):
-            return "the edge of the world"
-        for channel, words in (
-            (4, "the goal object"),
-            (5, "the goal location"),
-            (0, "a wall"),
-            (1, "a closed door"),
-            (2, "an open door"),
-            (3, "an obstacle"),
-        ):
-            if planes[channel, fx, fy]:
-                return words
-        return "an empty tile"
+_DIRECTION_VECTORS = ((1, 0), (0, 1), (-1, 0), (0, -1))  # east, south, west, north
+FRONT_CHANNELS = (4, 5, 0, 1, 2, 3)  # first match wins
+FRONT_WORDS = ("the goal object", "the goal location", "a wall", "a closed door",
+               "an open door", "an obstacle", "an empty tile")  # fmt: skip

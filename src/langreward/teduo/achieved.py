@@ -70,14 +70,37 @@ def door_open(state: dict[str, Any], obj: Object) -> bool:
 
 def achieved(state: dict[str, Any], goal: Goal) -> bool:
     """Whether ``state`` achieves ``goal`` by BabyAI's verifier rules."""
-    if goal.kind == "goto":
-        return front_tile(state) in tiles_of(state, goal.obj)
+    batch = {key: np.asarray(value)[None] for key, value in state.items()}
+    return bool(achieved_batch(batch, goal)[0])
+
+
+def achieved_batch(batch: dict[str, np.ndarray], goal: Goal) -> np.ndarray:
+    """:func:`achieved` for a batch of states (``grid`` (N, W, H, 3), ``direction``,
+    ``carrying`` (N, 2)): a bool array."""
+    objects, colours = _indices()
+    grid = np.asarray(batch["grid"])
+    count, width, height = grid.shape[:3]
+
+    def mask(obj: Object) -> np.ndarray:
+        return (grid[..., 0] == objects[obj[0]]) & (grid[..., 1] == colours[obj[1]])
+
     if goal.kind == "pickup":
-        return carries(state, goal.obj)
+        carried = np.asarray(batch["carrying"])
+        return (carried[:, 0] == objects[goal.obj[0]]) & (carried[:, 1] == colours[goal.obj[1]])
     if goal.kind == "open":
-        return door_open(state, goal.obj)
+        return (mask(goal.obj) & (grid[..., 2] == 0)).reshape(count, -1).any(axis=1)
+    if goal.kind == "goto":
+        flat = (grid[..., 0] == objects["agent"]).reshape(count, -1).argmax(axis=1)
+        ax, ay = np.divmod(flat, height)
+        vectors = np.array(_DIRECTION_VECTORS)[np.asarray(batch["direction"]) % 4]
+        fx = np.clip(ax + vectors[:, 0], 0, width - 1)
+        fy = np.clip(ay + vectors[:, 1], 0, height - 1)
+        return mask(goal.obj)[np.arange(count), fx, fy]
     assert goal.target is not None
-    targets = tiles_of(state, goal.target)
-    return any(
-        abs(x - tx) + abs(y - ty) == 1 for x, y in tiles_of(state, goal.obj) for tx, ty in targets
-    )
+    target = mask(goal.target)
+    beside = np.zeros_like(target)  # tiles next to a target tile (not diagonally)
+    beside[:, 1:, :] |= target[:, :-1, :]
+    beside[:, :-1, :] |= target[:, 1:, :]
+    beside[:, :, 1:] |= target[:, :, :-1]
+    beside[:, :, :-1] |= target[:, :, 1:]
+    return (mask(goal.obj) & beside).reshape(count, -1).any(axis=1)

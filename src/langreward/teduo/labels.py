@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langreward.teduo.abstraction import AbstractView
+from langreward.teduo.abstraction import AbstractView, Batch
 from langreward.teduo.achieved import achieved
 from langreward.teduo.goals import Goal
 
@@ -95,37 +95,23 @@ class LLMLabeller:
 
 
 def sample_states(
-    view: AbstractView,
-    states: Sequence[dict[str, Any]],
-    budget: int,
-    seed: int = 0,
-    near_share: float = 0.5,
+    view: AbstractView, batch: Batch, budget: int, seed: int = 0, near_share: float = 0.5
 ) -> list[int]:
     """Indices of up to ``budget`` states with distinct goal-relevant views, drawn at random;
     ``near_share`` of them, where there are enough, among views where the goal object is
-    carried or within two tiles of the agent (or, for a goal location, of it), since states
-    that achieve a goal are rare among random ones."""
-    first: dict[tuple[Any, ...], int] = {}
-    for index, state in enumerate(states):
-        first.setdefault(view.label_key(state), index)
-    near = [i for key, i in first.items() if _near(key)]
-    far = [i for key, i in first.items() if not _near(key)]
+    carried or close (:meth:`AbstractView.near`), since states that achieve a goal are rare
+    among random ones."""
+    first: dict[bytes, int] = {}
+    for index, key in enumerate(view.label_keys(batch)):
+        first.setdefault(key, index)
+    is_near = view.near(batch)
+    near = [i for i in first.values() if is_near[i]]
+    far = [i for i in first.values() if not is_near[i]]
     rng = random.Random(seed)
     rng.shuffle(near)
     rng.shuffle(far)
     take_near = min(len(near), max(round(near_share * budget), budget - len(far)))
     return sorted(near[:take_near] + far[: budget - take_near])
-
-
-def _near(key: tuple[Any, ...]) -> bool:
-    """Whether a label key (see :meth:`AbstractView.label_key`) has the goal object close."""
-    (ax, ay), _, _, carrying, object_tiles, _, location_tiles = key
-    if carrying == 1:
-        return True
-    anchors = location_tiles if location_tiles else ((ax, ay),)
-    return any(
-        abs(ox - x) + abs(oy - y) <= 2 for ox, oy in object_tiles for x, y in anchors
-    ) or any(abs(ox - ax) + abs(oy - ay) <= 2 for ox, oy in object_tiles)
 
 
 def precision_recall(predicted: Sequence[bool], truth: Sequence[bool]) -> dict[str, float | int]:

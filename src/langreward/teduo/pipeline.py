@@ -26,7 +26,7 @@ import numpy as np
 
 from langreward.plugin import MethodError, RunContext
 from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance
-from langreward.teduo.achieved import achieved, tiles_of
+from langreward.teduo.achieved import achieved, achieved_batch, tiles_of
 from langreward.teduo.collect import ACTIONS, collect_dataset
 from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.evaluate import CELLS, Policy, evaluate_cell
@@ -198,7 +198,7 @@ class TEDUOPipeline:
     def stage_label(self, root: Path) -> None:
         started = time.perf_counter()
         data = self.data()
-        states = data.states()
+        batch = data.batch()
         labels = self.settings.labels
         labeller: Any = (
             VerifierLabeller()
@@ -213,9 +213,9 @@ class TEDUOPipeline:
             goal_started = time.perf_counter()
             goal = goals[gid]
             chosen = sample_states(
-                view, states, labels.states_per_goal, self.context.seed, labels.near_share
+                view, batch, labels.states_per_goal, self.context.seed, labels.near_share
             )
-            picked = [states[i] for i in chosen]
+            picked = data.states(chosen)
             probs, decisions = labeller.label(goal, phrase(goal), view, picked)
             truth = [achieved(state, goal) for state in picked]
             _write(
@@ -232,14 +232,14 @@ class TEDUOPipeline:
     def stage_proxy(self, root: Path) -> None:
         started = time.perf_counter()
         data = self.data()
-        states = data.states()
+        batch = data.batch()
         goals = dict(self.goals())
         report = {}
         for gid, view in self.views().items():
             goal = goals[gid]
             labelled = _read(root / "labels" / f"{gid}.json")
-            planes = np.stack([view.features(s) for s in states])
-            extras = extras_of(view, states)
+            planes = view.planes_batch(batch)
+            extras = extras_of(view, batch)
             index = np.asarray(labelled["states"], dtype=np.int64)
             decisions = np.asarray(labelled["decisions"], dtype=bool)
             proxy = train_proxy(
@@ -252,8 +252,8 @@ class TEDUOPipeline:
             )
             rewards = proxy.predict(planes, extras)
             rewards[index] = decisions  # labelled states keep their label
-            truth = np.array([achieved(s, goal) for s in states])
-            unlabelled = np.ones(len(states), bool)
+            truth = achieved_batch(batch, goal)
+            unlabelled = np.ones(len(data), bool)
             unlabelled[index] = False
             (root / "proxy").mkdir(exist_ok=True)
             proxy.save(root / "proxy" / f"{gid}.pt")
@@ -272,13 +272,13 @@ class TEDUOPipeline:
     def stage_qlearn(self, root: Path) -> None:
         started = time.perf_counter()
         data = self.data()
-        states = data.states()
+        batch = data.batch()
         report = {}
         q = self.settings.qlearning
         (root / "qtables").mkdir(exist_ok=True)
         for gid, view in self.views().items():
             rewards = np.load(root / "rewards" / f"{gid}.npy")
-            keys = [view.key(s) for s in states]
+            keys = view.keys(batch)
             index: dict[bytes, int] = {}
             rows = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
             keep = ~rewards[data.states_from]  # nothing happens after the goal is achieved
@@ -436,9 +436,22 @@ def _pooled(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _capped(goals: list[Goal], cap: int | None) -> list[Goal]:
+    """At most ``cap`` goals, taken in turn from each kind (so that put-next pairs, the most
+    numerous, do not crowd out the rest)."""
     if cap is None or len(goals) <= cap:
         return goals
-    return sorted(random.Random(0).sample(goals, cap))
+    rng = random.Random(0)
+    by_kind: dict[str, list[Goal]] = {}
+    for goal in goals:
+        by_kind.setdefault(goal.kind, []).append(goal)
+    for group in by_kind.values():
+        rng.shuffle(group)
+    chosen: list[Goal] = []
+    while len(chosen) < cap:
+        for group in by_kind.values():
+            if group and len(chosen) < cap:
+                chosen.append(group.pop())
+    return sorted(chosen)
 
 
 def _sample_index(data: Transitions, goal: Goal) -> int:

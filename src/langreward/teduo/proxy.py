@@ -24,15 +24,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from langreward.teduo.abstraction import CARRYING, AbstractView
+from langreward.teduo.abstraction import CARRYING, AbstractView, Batch
 
 
-def extras_of(view: AbstractView, states: list[dict[str, Any]]) -> np.ndarray:
+def extras_of(view: AbstractView, batch: Batch) -> np.ndarray:
     """Direction (one-hot, 4) and what is carried (one-hot, 3) of each state."""
-    out = np.zeros((len(states), 4 + len(CARRYING)), np.float32)
-    for row, state in enumerate(states):
-        out[row, int(state["direction"]) % 4] = 1
-        out[row, 4 + view.carrying(state)] = 1
+    count = len(batch["direction"])
+    out = np.zeros((count, 4 + len(CARRYING)), np.float32)
+    out[np.arange(count), np.asarray(batch["direction"]) % 4] = 1
+    out[np.arange(count), 4 + view.carrying_batch(batch)] = 1
     return out
 
 

@@ -39,6 +39,15 @@ class Transitions:
             "carrying": self.carrying[index],
         }
 
+    def batch(self, indices: Any = None) -> dict[str, np.ndarray]:
+        """The states (all, or at ``indices``) as one batch of arrays."""
+        rows = slice(None) if indices is None else np.asarray(indices)
+        return {
+            "grid": self.grid[rows],
+            "direction": self.direction[rows],
+            "carrying": self.carrying[rows],
+        }
+
     def states(self, indices: Any = None) -> list[dict[str, Any]]:
         rows = range(len(self)) if indices is None else indices
         return [self.state(int(i)) for i in rows]
