@@ -1,6 +1,7 @@
 """The TEDUO pipeline through the runner, on a small level: BabyAI's verifier rules stand in for
-the LLM labeller and the goals' own objects for the LLM's abstraction (both named as such);
-every stage's files are checked, and a run killed between stages resumes at the right one."""
+the LLM labeller and the goals' own objects for the LLM's abstraction (both named as such), and
+a tiny Qwen2-shaped model with a word tokenizer, built here, is fine-tuned in step 3; every
+stage's files are checked, and a run killed between stages resumes at the right one."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ pytest.importorskip("minari")
 from langreward.experiments import run_experiment, validate_config  # noqa: E402
 from langreward.experiments.rundir import RunPaths  # noqa: E402
 
+from .tiny_model import build_tiny_model  # noqa: E402
+
 CONFIG = {
     "name": "teduo-test",
     "method": "teduo",
@@ -28,6 +31,13 @@ CONFIG = {
         "goals": {"kinds": ["goto", "pickup"], "max_train": 2, "max_test": 2},
         "labels": {"labeller": "verifier", "states_per_goal": 150},
         "proxy": {"epochs": 20},
+        "sft": {
+            "examples_per_goal": 8,
+            "epochs": 20,
+            "batch_size": 8,
+            "learning_rate": 0.02,
+            "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"],
+        },
     },
 }
 
@@ -37,7 +47,9 @@ class Crash(Exception):
 
 
 def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) -> None:
-    config = validate_config(CONFIG)
+    raw = json.loads(json.dumps(CONFIG))
+    raw["teduo"]["sft"]["model"] = str(build_tiny_model(tmp_path / "tiny-model"))
+    config = validate_config(raw)
 
     def crash_at_proxy(progress) -> None:
         if progress.stage == "proxy":
@@ -65,6 +77,14 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
         for path in (f"labels/{gid}.json", f"proxy/{gid}.pt", f"rewards/{gid}.npy",
                      f"qtables/{gid}.npz"):  # fmt: skip
             assert (root / path).exists(), path
+    examples = [
+        json.loads(line) for line in (root / "sft/examples.jsonl").read_text().split("\n") if line
+    ]
+    assert examples and {e["goal"] for e in examples} <= set(ids)
+    assert examples[0]["prompt"][-1]["content"].startswith("Instruction: ")
+    assert (root / "sft/adapter/adapter_config.json").exists()
+    finetuned = json.loads((root / "finetune.json").read_text())
+    assert finetuned["trained_tokens"] > 0 and finetuned["peak_memory_gb"] < 12
     labels = json.loads((root / "labels.json").read_text())
     assert labels["labeller"] == "verifier (oracle stand-in)"
     assert all(entry["precision"] == 1.0 for entry in labels["goals"].values())
@@ -72,7 +92,11 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     assert all(entry["converged"] for entry in qlearning.values())
 
     evaluation = json.loads((root / "evaluation.json").read_text())
-    step2, random_row = evaluation["rows"].values()
+    tuned, untuned, step2, random_row = evaluation["rows"].values()
+    assert tuned["train layouts / train goals"]["episodes"] == 6
+    assert tuned["test layouts / test goals"]["episodes"] == 6  # the LLM agent takes any goal
+    agent = evaluation["agents"]["TEDUO agent (LLM + LoRA on step-2 plans)"]
+    assert agent["queries"] > 0 and agent["unusable_replies"] < agent["queries"]
     assert step2["train layouts / test goals"]["episodes"] == 0  # no table for unseen goals
     assert step2["train layouts / train goals"]["episodes"] == 6
     assert (
@@ -81,6 +105,8 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     )
     assert "| step-2 policies" in (root / "evaluation.md").read_text()
     summary = RunPaths(root).read_summary()
-    assert summary["stages"] == ["goals", "collect", "abstract", "label", "proxy", "qlearn"]
+    assert summary["stages"] == [
+        "goals", "collect", "abstract", "label", "proxy", "qlearn", "distill", "finetune"
+    ]  # fmt: skip
     assert summary["method_summary"]["abstractions"]["correct"] == 2
     assert set(summary["method_summary"]["timings"]) >= {"collect", "label", "qlearn"}

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from langreward.teduo.finetune import LoRASettings
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -85,3 +87,7 @@ class TEDUOSettings(_Section):
     labels: LabelSettings = Field(default_factory=LabelSettings)
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     qlearning: QLearningSettings = Field(default_factory=QLearningSettings)
+    distill: bool = Field(
+        True, description="step 3: fine-tune an LLM agent on the step-2 plans (False: stop at 2)"
+    )
+    sft: LoRASettings = Field(default_factory=LoRASettings)

@@ -43,6 +43,8 @@ def rollout(env: Any, policy: Policy, goal: Goal, instruction: str) -> dict[str,
     """One episode from the env's current state; ``None`` if the policy has no answer."""
     env.instrs = goal.instruction()
     env.instrs.reset_verifier(env)
+    if hasattr(policy, "reset"):  # an agent that plans several actions ahead
+        policy.reset()
     state = encode_state(env)
     invalid = steps = 0
     success = False

@@ -9,6 +9,8 @@ Stages and what they write (relative to the run directory):
 - ``label``: ``labels/<goal>.json`` and ``labels.json`` (precision/recall vs BabyAI's rules)
 - ``proxy``: ``proxy/<goal>.pt``, ``rewards/<goal>.npy`` and ``proxy.json``
 - ``qlearn``: ``qtables/<goal>.npz`` and ``qlearning.json``
+- ``distill``: ``sft/examples.jsonl`` and ``sft.json`` (step 3's training examples)
+- ``finetune``: ``sft/adapter/`` (the LoRA adapter) and ``finetune.json``
 
 then the evaluation writes ``evaluation.json`` and ``evaluation.md``.
 """
@@ -27,9 +29,12 @@ import numpy as np
 from langreward.plugin import MethodError, RunContext
 from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance
 from langreward.teduo.achieved import achieved, achieved_batch, tiles_of
+from langreward.teduo.agent import LLMAgent
 from langreward.teduo.collect import ACTIONS, collect_dataset
 from langreward.teduo.config import TEDUOSettings
+from langreward.teduo.distill import Example, plans_for_goal
 from langreward.teduo.evaluate import CELLS, Policy, evaluate_cell
+from langreward.teduo.finetune import base_model_dir, finetune
 from langreward.teduo.goals import Goal, goals_in_layout, phrase, split_goals
 from langreward.teduo.labels import LLMLabeller, VerifierLabeller, precision_recall, sample_states
 from langreward.teduo.levels import layout_seeds, level_of, make_level, reset_layout
@@ -305,6 +310,72 @@ class TEDUOPipeline:
         _write(root / "qlearning.json", report)
         self._timed("qlearn", started)
 
+    def stage_distill(self, root: Path) -> None:
+        started = time.perf_counter()
+        data = self.data()
+        batch = data.batch()
+        sft = self.settings.sft
+        goals = dict(self.goals())
+        examples: list[Example] = []
+        per_goal = {}
+        for gid, view in self.views().items():
+            table, keys = QTable.load(root / "qtables" / f"{gid}.npz")
+            index = {key: row for row, key in enumerate(keys)}
+            rows = np.array([index.get(k, -1) for k in view.keys(batch)], dtype=np.int64)
+            rewards = np.load(root / "rewards" / f"{gid}.npy")
+            goal_state = rewards & (rows >= 0)
+            plans = plans_for_goal(
+                table,
+                rows,
+                goal_state,
+                np.flatnonzero(rows >= 0),
+                sft.examples_per_goal,
+                sft.plan_steps,
+                self.context.seed,
+            )
+            instruction = phrase(goals[gid])
+            for state_index, plan in plans:
+                text = state_text(data.state(state_index))
+                examples.append(Example(gid, instruction, text, plan[: sft.max_actions]))
+            per_goal[gid] = {
+                "examples": len(plans),
+                "plan_length_mean": float(np.mean([len(p) for _, p in plans])) if plans else None,
+            }
+        if not examples:
+            raise MethodError(
+                "no step-2 plan reaches a goal: nothing to fine-tune on (more data or labels?)"
+            )
+        (root / "sft").mkdir(exist_ok=True)
+        with (root / "sft" / "examples.jsonl").open("w") as handle:
+            for example in examples:
+                handle.write(json.dumps({"goal": example.goal_id, **example.as_record()}) + "\n")
+        _write(root / "sft.json", {"examples": len(examples), "goals": per_goal})
+        self._timed("distill", started)
+
+    def stage_finetune(self, root: Path) -> None:
+        started = time.perf_counter()
+        records = [
+            {key: value for key, value in json.loads(line).items() if key != "goal"}
+            for line in (root / "sft" / "examples.jsonl").read_text().splitlines()
+        ]
+        base = base_model_dir(self.settings.sft.model)
+        report = finetune(base, records, root / "sft", self.settings.sft, self.context.seed)
+        _write(root / "finetune.json", report)
+        self._timed("finetune", started)
+
+    def agents(self) -> dict[str, LLMAgent]:
+        """The fine-tuned LLM agent and the same LLM untuned (same prompt)."""
+        from langreward.llm import make_llm
+
+        base = base_model_dir(self.settings.sft.model)
+        max_actions = self.settings.sft.max_actions
+        tuned = make_llm(f"hf:{base}", adapter=self.root / "sft" / "adapter")
+        untuned = make_llm(f"hf:{base}")
+        return {
+            "TEDUO agent (LLM + LoRA on step-2 plans)": LLMAgent(tuned, max_actions=max_actions),
+            "same LLM untuned (same prompt)": LLMAgent(untuned, max_actions=max_actions),
+        }
+
     # -- evaluation ---------------------------------------------------------------------
     def tabular_policy(self) -> tuple[Policy, dict[str, int]]:
         """The step-2 policies: greedy on each training goal's Q-table; a random action in an
@@ -344,7 +415,9 @@ class TEDUOPipeline:
         }
         step2, counts = self.tabular_policy()
         rng = random.Random(self.context.seed)
+        agents = self.agents() if self.settings.distill else {}
         policies: dict[str, Policy] = {
+            **agents,
             "step-2 policies (tabular, LLM abstraction and labels)": step2,
             "random actions (reference)": lambda state, goal, text: rng.randrange(ACTIONS),
         }
@@ -362,7 +435,15 @@ class TEDUOPipeline:
                 )
                 for layouts, goal_set in CELLS
             }
-        result = {"episodes_per_cell": episodes, "rows": rows, "step2_counts": counts}
+        result = {
+            "episodes_per_cell": episodes,
+            "rows": rows,
+            "step2_counts": counts,
+            "agents": {
+                name: {**agent.stats(), "llm": agent.llm.stats.as_dict()}
+                for name, agent in agents.items()
+            },
+        }
         _write(self.root / "evaluation.json", result)
         (self.root / "evaluation.md").write_text(evaluation_table(rows) + "\n")
         main = rows[next(iter(policies))]["train layouts / train goals"]
@@ -376,7 +457,7 @@ class TEDUOPipeline:
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"level": self.level, "timings": self._old_timings()}
-        for name in ("abstractions", "labels", "proxy", "qlearning", "dataset"):
+        for name in ("abstractions", "labels", "proxy", "qlearning", "dataset", "sft", "finetune"):
             path = self.root / f"{name}.json"
             if path.exists():
                 out[name] = _summarise(name, _read(path))

@@ -4,7 +4,7 @@ Example:
     >>> from langreward.plugin import get_method
     >>> method = get_method("teduo")
     >>> method.online, [stage.name for stage in build(TEDUOSettings(), _doc_context()).stages]
-    (False, ['goals', 'collect', 'abstract', 'label', 'proxy', 'qlearn'])
+    (False, ['goals', 'collect', 'abstract', 'label', 'proxy', 'qlearn', 'distill', 'finetune'])
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ def build(settings: TEDUOSettings, context: RunContext) -> OfflinePipeline:
         Stage("proxy", pipeline.stage_proxy, ("proxy.json",)),
         Stage("qlearn", pipeline.stage_qlearn, ("qlearning.json",)),
     ]
+    if settings.distill:
+        stages += [
+            Stage("distill", pipeline.stage_distill, ("sft.json", "sft/examples.jsonl")),
+            Stage("finetune", pipeline.stage_finetune, ("finetune.json", "sft/adapter")),
+        ]
     return OfflinePipeline(stages=stages, evaluate=pipeline.evaluate, summary=pipeline.summary)
 
 
@@ -42,6 +47,6 @@ METHOD = Method(
     settings=TEDUOSettings,
     build=build,
     description="offline: LLM abstraction and labels of unlabelled BabyAI data, tabular "
-    "Q-learning per goal (distillation into an LLM agent: not yet)",
+    "Q-learning per goal, distilled into an LLM agent by LoRA fine-tuning",
     online=False,
 )

@@ -21,7 +21,12 @@ class HFBackend(Backend):
     kind = "hf"
     supports_logprobs = True
 
-    def __init__(self, path: str | Path, *, device: str = "cpu") -> None:
+    def __init__(
+        self, path: str | Path, *, device: str = "cpu", adapter: str | Path | None = None
+    ) -> None:
+        """Load the model in ``path``; with ``adapter``, a peft (LoRA) adapter directory is
+        applied and merged in memory (the model's name then carries the adapter's digest, so
+        cached replies of the base model or of another adapter never answer for it)."""
         try:
             import torch
             import transformers
@@ -34,10 +39,13 @@ class HFBackend(Backend):
             raise ModelNotAvailableError(f"no transformers model (config.json) in {path}")
         self.model = str(path)
         self._torch = torch
-        self._tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self._tokenizer = load_tokenizer(path)
         self._lm = transformers.AutoModelForCausalLM.from_pretrained(
             path, local_files_only=True
         ).to(device)
+        if adapter is not None:
+            self._lm, digest = _with_adapter(self._lm, Path(adapter).expanduser())
+            self.model = f"{path}+adapter-{digest}"
         self._lm.eval()
         self._device = device
         self._lock = threading.Lock()
@@ -96,3 +104,36 @@ class HFBackend(Backend):
             first_token_logprobs=tokens[0][1] if tokens else None,
             token_logprobs=tokens,
         )
+
+
+def load_tokenizer(path: Path) -> object:
+    """The tokenizer saved in ``path``. A directory whose ``tokenizer_config.json`` names
+    ``PreTrainedTokenizerFast`` gets exactly that (transformers 5's ``AutoTokenizer`` would
+    rebuild the tokenizer of the model's type from the vocabulary instead)."""
+    import json
+
+    import transformers
+
+    settings = Path(path) / "tokenizer_config.json"
+    declared = (
+        json.loads(settings.read_text()).get("tokenizer_class") if settings.is_file() else None
+    )
+    if declared == "PreTrainedTokenizerFast":
+        return transformers.PreTrainedTokenizerFast.from_pretrained(path, local_files_only=True)
+    return transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+
+
+def _with_adapter(model: object, adapter: Path) -> tuple[object, str]:
+    """``model`` with the peft adapter in ``adapter`` merged in, and the adapter's digest."""
+    import hashlib
+
+    try:
+        from peft import PeftModel
+    except ImportError as exc:
+        raise ModelNotAvailableError("an adapter needs peft: pip install peft") from exc
+    weights = sorted(adapter.glob("adapter_model.*"))
+    if not weights:
+        raise ModelNotAvailableError(f"no peft adapter (adapter_model.*) in {adapter}")
+    digest = hashlib.sha256(weights[0].read_bytes()).hexdigest()[:12]
+    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    return merged, digest
