@@ -92,7 +92,10 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     assert all(entry["converged"] for entry in qlearning.values())
 
     evaluation = json.loads((root / "evaluation.json").read_text())
-    tuned, untuned, step2, random_row = evaluation["rows"].values()
+    tuned, untuned, gcbc, raw, step2, random_row = evaluation["rows"].values()
+    assert gcbc["test layouts / test goals"]["episodes"] == 6  # reads any goal's structure
+    assert raw["train layouts / test goals"]["episodes"] == 0  # no table for unseen goals
+    assert evaluation["baselines"]["gcbc"]["examples"] > 0
     assert tuned["train layouts / train goals"]["episodes"] == 6
     assert tuned["test layouts / test goals"]["episodes"] == 6  # the LLM agent takes any goal
     agent = evaluation["agents"]["TEDUO agent (LLM + LoRA on step-2 plans)"]

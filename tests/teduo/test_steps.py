@@ -74,9 +74,7 @@ def test_batch_rules_match_single_states(data: Transitions) -> None:
 
 def test_abstraction_keeps_what_matters_and_drops_the_rest(data: Transitions) -> None:
     obj = _some_object(data)
-    view = AbstractView(
-        Relevance.model_validate({"goal_object": {"type": obj[0], "color": obj[1]}})
-    )
+    view = AbstractView(Relevance.of_goal(Goal("goto", obj)))
     state = next(s for s in data.states() if any(view.features(s)[4].flat))
     recoloured = {k: np.array(v) for k, v in state.items()}
     grid = recoloured["grid"]
@@ -100,12 +98,13 @@ def test_llm_abstraction_is_schema_checked_and_repaired() -> None:
     llm = make_llm(
         "scripted",
         responses=[
-            '{"goal_object": {"type": "crate", "color": "azure"}}',
-            '{"goal_object": {"type": "box", "color": "blue"}, "goal_location": null}',
+            '{"action": "pick up", "goal_object": {"type": "crate", "color": "azure"}}',
+            '{"action": "pick up", "goal_object": {"type": "box", "color": "blue"}, '
+            '"goal_location": {"type": "box", "color": "blue"}}',
         ],
     )
     relevance = ask_relevance(llm, "take the azure chest", "You are on tile (1, 1).")
-    assert relevance == Relevance.of_goal(Goal("pickup", ("box", "blue")))
+    assert relevance == Relevance.of_goal(Goal("pickup", ("box", "blue")))  # location dropped
     assert llm.stats.repairs == 1
 
 
@@ -114,9 +113,7 @@ def test_llm_labels_do_not_depend_on_option_order(data: Transitions) -> None:
     are averaged, and everything 'yes' when read in one order only."""
     llm = make_llm("scripted", responses=["A"])
     obj = _some_object(data)
-    view = AbstractView(
-        Relevance.model_validate({"goal_object": {"type": obj[0], "color": obj[1]}})
-    )
+    view = AbstractView(Relevance.of_goal(Goal("goto", obj)))
     states = data.states(range(4))
     goal = Goal("goto", obj)
     probs, decisions = LLMLabeller(llm, orders="auto", threshold=0.6).label(
@@ -129,9 +126,7 @@ def test_llm_labels_do_not_depend_on_option_order(data: Transitions) -> None:
 
 def test_sampling_takes_distinct_views_and_favours_states_near_the_goal(data: Transitions) -> None:
     obj = _some_object(data)
-    view = AbstractView(
-        Relevance.model_validate({"goal_object": {"type": obj[0], "color": obj[1]}})
-    )
+    view = AbstractView(Relevance.of_goal(Goal("goto", obj)))
     batch = data.batch()
     chosen = sample_states(view, batch, 200, seed=0, near_share=0.5)
     keys = view.label_keys(data.batch(chosen))
@@ -186,3 +181,31 @@ def test_pipeline_files_are_json(tmp_path: Path) -> None:
 
     _write(tmp_path / "a" / "x.json", {"v": np.float32(0.5)})
     assert json.loads((tmp_path / "a" / "x.json").read_text()) == {"v": 0.5}
+
+
+@pytest.mark.embedded
+def test_embedded_model_runs_step_1_on_a_handful_of_states(
+    data: Transitions, embedded_backend, tmp_path: Path
+) -> None:
+    """The real embedded model: one schema-constrained abstraction per goal (a training phrasing
+    and a test phrasing with synonyms), then debiased labels for a few states."""
+    from langreward.llm import LLM
+    from langreward.llm.cache import ResponseCache
+
+    llm = LLM(embedded_backend, ResponseCache(tmp_path / "cache.sqlite"))
+    state = data.state(0)
+    from langreward.teduo import state_text
+
+    obj = _some_object(data)
+    goal = Goal("pickup", obj)
+    relevance = ask_relevance(llm, f"pick up the {obj[1]} {obj[0]}", state_text(state))
+    assert relevance.goal_object.as_object() == obj  # the 0.5B model names the object
+    synonym = ask_relevance(llm, "take the azure chest", state_text(state))
+    assert synonym.goal_object.type in ("box", "ball", "key", "door")  # valid by the schema
+    view = AbstractView(Relevance.of_goal(goal))
+    states = data.states(sample_states(view, data.batch(), 4, seed=0))
+    calls = llm.stats.calls
+    probs, decisions = LLMLabeller(llm).label(goal, f"pick up the {obj[1]} {obj[0]}", view, states)
+    assert len(probs) == 4 and all(0.0 <= p <= 1.0 for p in probs)
+    assert decisions == [p >= 0.5 for p in probs]
+    assert llm.stats.calls - calls == 8  # both option orders per state

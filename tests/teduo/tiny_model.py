@@ -53,6 +53,9 @@ def build_tiny_model(directory: Path) -> Path:
         pad_token_id=vocab["<pad>"],
         eos_token_id=vocab["<|im_end|>"],
     )
+    import torch
+
+    torch.manual_seed(0)  # the same tiny model every time
     model = transformers.Qwen2ForCausalLM(config)
     model.generation_config.eos_token_id = vocab["<|im_end|>"]
     model.generation_config.pad_token_id = vocab["<pad>"]

@@ -9,7 +9,7 @@ nothing. Many full states share one abstract state, which is what lets a tabular
 solve each goal from a modest dataset.
 
 Example:
-    >>> relevance = Relevance(goal_object=ObjectRef(type="ball", color="red"))
+    >>> relevance = Relevance(action="go to", goal_object=ObjectRef(type="ball", color="red"))
     >>> from langreward.teduo.levels import make_level, reset_layout
     >>> from langreward.teduo.state import encode_state
     >>> env = make_level("one-room")
@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from langreward.teduo.achieved import agent_tile, tiles_of
 from langreward.teduo.goals import Goal
@@ -53,36 +53,52 @@ class ObjectRef(BaseModel):
         return (self.type, self.color)
 
 
+ACTIONS = {"goto": "go to", "pickup": "pick up", "open": "open", "putnext": "put next to"}
+
+
 class Relevance(BaseModel):
-    """What the LLM says matters for a goal."""
+    """What the LLM says matters for a goal. The goal location counts only for "put next to"
+    (small models fill every field a schema offers)."""
 
     model_config = ConfigDict(extra="forbid")
+    action: Literal["go to", "pick up", "open", "put next to"]
     goal_object: ObjectRef
     goal_location: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _location_only_to_put_next(self) -> Relevance:
+        if self.action != "put next to":
+            self.goal_location = None
+        return self
 
     @classmethod
     def of_goal(cls, goal: Goal) -> Relevance:
         """The correct answer for a goal (for tests and for scoring the LLM's answers)."""
-        location = ObjectRef(type=goal.target[0], color=goal.target[1]) if goal.target else None
-        return cls(
-            goal_object=ObjectRef(type=goal.obj[0], color=goal.obj[1]), goal_location=location
-        )  # type: ignore[arg-type]
+        target = goal.target
+        return cls.model_validate(
+            {
+                "action": ACTIONS[goal.kind],
+                "goal_object": {"type": goal.obj[0], "color": goal.obj[1]},
+                "goal_location": {"type": target[0], "color": target[1]} if target else None,
+            }
+        )
 
 
 _SYSTEM = (
     "You help an agent in a grid world with rooms, walls, doors and objects (balls, boxes, "
-    "keys). Given an instruction, name the object the agent must act on (the goal object) and, "
-    "only when the instruction says to put something next to another object, that other object "
-    "(the goal location). Reply in JSON."
+    "keys). Given an instruction, name its action, the object the agent must act on (the goal "
+    "object) and, only when the action is to put something next to another object, that other "
+    "object (the goal location; null otherwise). Reply in JSON."
 )
 _EXAMPLES = (
     (
         "Instruction: fetch the purple key",
-        '{"goal_object": {"type": "key", "color": "purple"}, "goal_location": null}',
+        '{"action": "pick up", "goal_object": {"type": "key", "color": "purple"}, '
+        '"goal_location": null}',
     ),
     (
         "Instruction: set the green ball down by the yellow door",
-        '{"goal_object": {"type": "ball", "color": "green"}, '
+        '{"action": "put next to", "goal_object": {"type": "ball", "color": "green"}, '
         '"goal_location": {"type": "door", "color": "yellow"}}',
     ),
 )

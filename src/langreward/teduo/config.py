@@ -91,3 +91,6 @@ class TEDUOSettings(_Section):
         True, description="step 3: fine-tune an LLM agent on the step-2 plans (False: stop at 2)"
     )
     sft: LoRASettings = Field(default_factory=LoRASettings)
+    baselines: bool = Field(
+        True, description="also evaluate goal-conditioned BC and tabular RL without the LLM"
+    )

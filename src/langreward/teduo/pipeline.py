@@ -30,6 +30,7 @@ from langreward.plugin import MethodError, RunContext
 from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance
 from langreward.teduo.achieved import achieved, achieved_batch, tiles_of
 from langreward.teduo.agent import LLMAgent
+from langreward.teduo.baselines import raw_tabular_policies, train_gcbc
 from langreward.teduo.collect import ACTIONS, collect_dataset
 from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.distill import Example, plans_for_goal
@@ -195,7 +196,7 @@ class TEDUOPipeline:
                     entry["source"] = f"llm ({llm.spec})"
                 except Exception as exc:  # noqa: BLE001 - a bad answer skips the goal, counted
                     entry["error"] = f"{type(exc).__name__}: {exc}"
-            entry["correct"] = entry["relevance"] == truth.model_dump()
+            entry["correct"] = _same_objects(entry["relevance"], truth.model_dump())
             out[gid] = entry
         _write(root / "abstractions.json", out)
         self._timed("abstract", started)
@@ -376,6 +377,23 @@ class TEDUOPipeline:
             "same LLM untuned (same prompt)": LLMAgent(untuned, max_actions=max_actions),
         }
 
+    def baselines(self) -> tuple[dict[str, Policy], dict[str, Any]]:
+        """Goal-conditioned behaviour cloning (hindsight goals from the step-1 rewards) and
+        tabular Q-learning on full states with BabyAI's rules as reward (no LLM)."""
+        data = self.data()
+        batch = data.batch()
+        goals = dict(self.goals())
+        views = self.views()
+        rewards = {goals[gid]: np.load(self.root / "rewards" / f"{gid}.npy") for gid in views}
+        truth = {goal: achieved_batch(batch, goal) for goal in goals.values()}
+        q = self.settings.qlearning
+        raw = raw_tabular_policies(data, truth, q.alpha, q.gamma)
+        gcbc, report = train_gcbc(data, rewards, seed=self.context.seed)
+        return {
+            "goal-conditioned BC (raw data, hindsight goals from step 1)": gcbc,
+            "tabular RL, no LLM (full states, BabyAI's rules as reward)": raw,
+        }, {"gcbc": report}
+
     # -- evaluation ---------------------------------------------------------------------
     def tabular_policy(self) -> tuple[Policy, dict[str, int]]:
         """The step-2 policies: greedy on each training goal's Q-table; a random action in an
@@ -416,8 +434,10 @@ class TEDUOPipeline:
         step2, counts = self.tabular_policy()
         rng = random.Random(self.context.seed)
         agents = self.agents() if self.settings.distill else {}
+        baselines, baseline_report = self.baselines() if self.settings.baselines else ({}, {})
         policies: dict[str, Policy] = {
             **agents,
+            **baselines,
             "step-2 policies (tabular, LLM abstraction and labels)": step2,
             "random actions (reference)": lambda state, goal, text: rng.randrange(ACTIONS),
         }
@@ -439,6 +459,7 @@ class TEDUOPipeline:
             "episodes_per_cell": episodes,
             "rows": rows,
             "step2_counts": counts,
+            "baselines": baseline_report,
             "agents": {
                 name: {**agent.stats(), "llm": agent.llm.stats.as_dict()}
                 for name, agent in agents.items()
@@ -514,6 +535,12 @@ def _pooled(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "positives": positives,
         "states": sum(e["states"] for e in entries),
     }
+
+
+def _same_objects(answer: dict[str, Any] | None, truth: dict[str, Any]) -> bool:
+    """Whether an answer names the goal's objects (what the abstraction depends on)."""
+    keys = ("goal_object", "goal_location")
+    return answer is not None and all(answer[k] == truth[k] for k in keys)
 
 
 def _capped(goals: list[Goal], cap: int | None) -> list[Goal]:
