@@ -25,10 +25,8 @@ from langreward.teduo.qlearning import QTable
 
 ACTION_WORDS = ("left", "right", "forward", "pick up", "drop", "toggle")
 SYSTEM = (
-    "You control an agent in a grid world. Actions: left (turn left), right (turn right), "
-    "forward (move one tile ahead), pick up (the object in front), drop (what you carry, in "
-    "front), toggle (open or close the door in front). Tiles are (x, y); east is +x, south +y. "
-    "Reply with the next actions only, comma-separated."
+    "You act in a grid world. Actions: left, right (turn), forward, pick up, drop, toggle "
+    "(open a door). East is +x, south is +y. Reply with the next actions, comma-separated."
 )
 
 

@@ -1,0 +1,228 @@
+"""TEDUO on the two-room level: every policy on the four cells, step 1's label quality, wall time
+per stage and the fine-tuning's throughput and memory.
+
+    python benchmarks/teduo_bench.py --arms llm --seeds 1
+    python benchmarks/teduo_bench.py --arms verifier --seeds 3
+
+Arms (both start from ``configs/teduo/two_rooms.yaml``):
+
+- ``llm``: the method. The LLM (``--llm``, default the 1.5B embedded model) names each goal's
+  relevant objects and labels sample states; step 3 fine-tunes the 0.5B embedded model.
+- ``verifier``: steps 1-2 with BabyAI's rules in place of the LLM (an oracle stand-in for the
+  abstraction and the labels), no step 3: the ceiling of steps 1-2 and the baselines' rows.
+
+Runs are kept in ``benchmarks/runs/teduo/<arm>`` (a rerun skips finished seeds and resumes
+unfinished ones at their first unfinished stage); the section in docs/BENCHMARKS.md is built
+from every finished run found there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_utils import update_benchmarks_md  # noqa: E402
+
+from langreward.experiments import run_sweep, validate_config  # noqa: E402
+from langreward.teduo.evaluate import CELLS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+CONFIG = ROOT.parent / "configs" / "teduo" / "two_rooms.yaml"
+ARMS = ("llm", "verifier")
+
+
+def arm_config(arm: str, llm: str) -> Any:
+    data = yaml.safe_load(CONFIG.read_text())
+    data["name"] = f"bench-teduo-{arm}"
+    data["llm"] = llm
+    if arm == "verifier":
+        data["teduo"]["abstraction"] = "oracle"
+        data["teduo"]["labels"]["labeller"] = "verifier"
+        data["teduo"]["distill"] = False
+    return validate_config(data, f"teduo/{arm}")
+
+
+def finished_runs(arm: str) -> list[Path]:
+    found = []
+    for summary in sorted((ROOT / "runs" / "teduo" / arm).glob("*/*/summary.json")):
+        if json.loads(summary.read_text()).get("status") == "finished":
+            found.append(summary.parent)
+    return found
+
+
+def _read(run: Path, name: str) -> Any:
+    path = run / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    if not values:
+        return "—"
+    if len(values) == 1:
+        return fmt.format(values[0])
+    low, mid, high = np.min(values), np.median(values), np.max(values)
+    return f"{fmt.format(mid)} [{fmt.format(low)}–{fmt.format(high)}]"
+
+
+def success_table(runs: dict[str, list[Path]]) -> str:
+    head = "| arm | policy | seeds | " + " | ".join(f"{a} / {b}" for a, b in CELLS) + " |"
+    lines = [head, "| --- | --- | ---: |" + " ---: |" * len(CELLS)]
+    for arm, dirs in runs.items():
+        evaluations = [_read(d, "evaluation.json") for d in dirs]
+        if not evaluations:
+            continue
+        for policy in evaluations[0]["rows"]:
+            cells = []
+            for layouts, goals in CELLS:
+                key = f"{layouts} / {goals}"
+                found = [e["rows"][policy][key] for e in evaluations if policy in e["rows"]]
+                found = [c for c in found if c.get("episodes")]
+                if not found:
+                    cells.append("n/a")
+                    continue
+                success = _spread([100 * c["success"] for c in found], "{:.0f}%")
+                length = np.median([c["length"] for c in found])
+                invalid = np.median([100 * c["invalid"] for c in found])
+                cells.append(f"{success} / {length:.0f} / {invalid:.0f}%")
+            lines.append(f"| {arm} | {policy} | {len(evaluations)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def step1_table(runs: dict[str, list[Path]]) -> str:
+    lines = [
+        "| arm | abstraction right | labeller precision | labeller recall | labelled states "
+        "(positives) | rewards precision | rewards recall |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for arm, dirs in runs.items():
+        summaries = [json.loads((d / "summary.json").read_text())["method_summary"] for d in dirs]
+        if not summaries:
+            continue
+        right = [s["abstractions"]["correct"] for s in summaries]
+        goals = summaries[0]["abstractions"]["goals"]
+        labels = [s["labels"] for s in summaries]
+        proxy = [s["proxy"] for s in summaries]
+
+        def values(rows: list[dict[str, Any]], key: str) -> list[float]:
+            return [100 * r[key] for r in rows if r.get(key) is not None]
+
+        lines.append(
+            f"| {arm} | {_spread(right, '{:.0f}')}/{goals} "
+            f"| {_spread(values(labels, 'precision'), '{:.0f}%')} "
+            f"| {_spread(values(labels, 'recall'), '{:.0f}%')} "
+            f"| {labels[0]['states']} ({labels[0]['positives']}) "
+            f"| {_spread(values(proxy, 'precision'), '{:.0f}%')} "
+            f"| {_spread(values(proxy, 'recall'), '{:.0f}%')} |"
+        )
+    return "\n".join(lines)
+
+
+def cost_table(runs: dict[str, list[Path]]) -> str:
+    stages = ("goals", "collect", "abstract", "label", "proxy", "qlearn", "distill", "finetune")
+    lines = [
+        "| arm | " + " | ".join(stages) + " | evaluation | SFT examples | trained tokens "
+        "| tokens/s | peak memory | LLM-agent queries |",
+        "| --- |" + " ---: |" * (len(stages) + 6),
+    ]
+    for arm, dirs in runs.items():
+        if not dirs:
+            continue
+        timings = [_read(d, "timings.json") or {} for d in dirs]
+        cells = [_spread([t[s] for t in timings if s in t], "{:.0f} s") for s in stages]
+        walls = [json.loads((d / "summary.json").read_text()).get("wall_time_s") for d in dirs]
+        evaluation = [
+            w - sum(t.values()) for w, t in zip(walls, timings, strict=True) if w is not None
+        ]
+        tuned = [_read(d, "finetune.json") for d in dirs]
+        tuned = [t for t in tuned if t]
+        queries = [
+            sum(
+                a["queries"] for a in (_read(d, "evaluation.json") or {}).get("agents", {}).values()
+            )
+            for d in dirs
+        ]
+        lines.append(
+            f"| {arm} | "
+            + " | ".join(cells)
+            + f" | {_spread(evaluation, '{:.0f} s')}"
+            + f" | {_spread([t['examples'] for t in tuned], '{:.0f}')}"
+            + f" | {_spread([t['trained_tokens'] for t in tuned], '{:,.0f}')}"
+            + f" | {_spread([t['tokens_per_second'] for t in tuned], '{:.1f}')}"
+            + f" | {_spread([t['peak_memory_gb'] for t in tuned], '{:.1f} GB')}"
+            + f" | {_spread([q for q in queries if q], '{:.0f}')} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--llm", default="embedded:qwen2.5-coder-1.5b")
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("LANGREWARD_CACHE_DIR", str(ROOT / "runs" / "teduo" / "llm-cache"))
+    for arm in args.arms:
+        print(f"== teduo: {arm} ({args.seeds} seed(s))", flush=True)
+        result = run_sweep(
+            arm_config(arm, args.llm),
+            seeds=args.seeds,
+            workers=1,
+            out_dir=ROOT / "runs" / "teduo" / arm,
+        )
+        for run in result.runs:
+            if run.status == "failed":
+                print(f"   failed: {run.label}: {run.error}", flush=True)
+    runs = {arm: finished_runs(arm) for arm in ARMS}
+    settings = yaml.safe_load(CONFIG.read_text())
+    body = "\n\n".join(
+        [
+            header(settings, args.llm),
+            "Success rate (median [min–max] over seeds) / episode length / invalid-action share, "
+            "per cell:",
+            success_table(runs),
+            "Step 1 against BabyAI's own rules (pooled over goals; rewards: the LLM's labels "
+            "where given, the proxy's elsewhere, over every stored state):",
+            step1_table(runs),
+            "Wall time per stage (the machine's 2 cores shared with other runs) and step 3's cost:",
+            cost_table(runs),
+        ]
+    )
+    print(body)
+    if not args.no_docs:
+        update_benchmarks_md("teduo_two_rooms", "TEDUO: two rooms", body)
+
+
+def header(settings: dict[str, Any], llm: str) -> str:
+    teduo = settings["teduo"]
+    data, goals, labels, sft = teduo["data"], teduo["goals"], teduo["labels"], teduo["sft"]
+    return (
+        f"TEDUO-TwoRooms-v0 (two 6x6 rooms and a door, 4 objects; BabyAI LevelGen). Data: "
+        f"{data['steps']:,} transitions from the BabyAI bot with {data['epsilon']} random actions "
+        f"pursuing hidden training goals on {data['layouts']} training layouts; "
+        f"{data['test_layouts']} unseen test layouts. Goals: {goals['max_train']} training, "
+        f"{goals['max_test']} test (unseen objects, rephrased with synonyms). Step 1 (arm llm): "
+        f"`{llm}` names each goal's objects and labels {labels['states_per_goal']} distinct states "
+        f"per goal, P(yes) averaged over both option orders. Step 3 (arm llm): LoRA "
+        f"(rank {sft.get('rank', 16)}, layers {sft['layers'][0]}–{sft['layers'][-1]}) on "
+        f"Qwen2.5-Coder-0.5B-Instruct, {sft['examples_per_goal']} examples per goal, "
+        f"{sft['epochs']} epoch(s); the agent re-queries after at most {sft['max_actions']} "
+        f"actions. {settings['eval']['episodes']} episodes per cell. "
+        f"{platform.machine()}, 2 cores, 1 torch thread, {date.today().isoformat()}. "
+        f"Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 1` and "
+        f"`python benchmarks/teduo_bench.py --arms verifier --seeds 3`."
+    )
+
+
+if __name__ == "__main__":
+    main()
