@@ -54,7 +54,7 @@ def arm_config(arm: str, llm: str) -> Any:
 
 def finished_runs(arm: str) -> list[Path]:
     found = []
-    for summary in sorted((ROOT / "runs" / "teduo" / arm).glob("*/*/summary.json")):
+    for summary in sorted((ROOT / "runs" / "teduo" / arm).rglob("summary.json")):
         if json.loads(summary.read_text()).get("status") == "finished":
             found.append(summary.parent)
     return found
