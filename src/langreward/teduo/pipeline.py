@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,7 @@ class TEDUOPipeline:
     def stage_collect(self, root: Path) -> None:
         started = time.perf_counter()
         data = self.settings.data
+        shutil.rmtree(root / "dataset", ignore_errors=True)  # left by a killed collection
         stats = collect_dataset(
             self.level,
             root / "dataset",
