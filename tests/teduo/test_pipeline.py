@@ -113,3 +113,24 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     ]  # fmt: skip
     assert summary["method_summary"]["abstractions"]["correct"] == 2
     assert set(summary["method_summary"]["timings"]) >= {"collect", "label", "qlearn"}
+
+
+@pytest.mark.ray
+def test_a_run_given_ray_labels_its_goals_there(tmp_path: Path) -> None:
+    """`langreward run --ray local`: the label stage runs one Ray task per goal; the labels
+    are the same as in-process ones."""
+    pytest.importorskip("ray")
+    raw = json.loads(json.dumps(CONFIG))
+    raw["teduo"].update(distill=False, baselines=False)
+    raw["eval"] = {"episodes": 1}
+    config = validate_config(raw)
+    here = run_experiment(config, tmp_path / "here")
+    there = run_experiment(config, tmp_path / "ray", ray_address="local")
+    assert here.status == there.status == "finished"
+    local = json.loads((here.run_dir / "labels.json").read_text())
+    remote = json.loads((there.run_dir / "labels.json").read_text())
+    assert local["where"] == "local" and remote["where"] == "ray (local)"
+    for gid in local["goals"]:
+        mine = json.loads((here.run_dir / "labels" / f"{gid}.json").read_text())
+        theirs = json.loads((there.run_dir / "labels" / f"{gid}.json").read_text())
+        assert mine["decisions"] == theirs["decisions"] and mine["states"] == theirs["states"]

@@ -85,6 +85,12 @@ def run(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="validate, print the resolved config (every default) and exit"
     ),
+    ray: str = typer.Option(
+        None,
+        "--ray",
+        help="a Ray cluster the method may spread work on (an address, or 'local'); "
+        "TEDUO labels its goals there",
+    ),
 ) -> None:
     """Train a config (every seed in turn), or resume an interrupted run with --resume."""
     errors = (
@@ -119,7 +125,7 @@ def run(
     try:
         with progress:
             if resume is not None:
-                result = resume_run(resume, progress=report)
+                result = resume_run(resume, progress=report, ray_address=ray)
                 results = [result]
             else:
                 assert cfg is not None
@@ -127,7 +133,11 @@ def run(
                 results = []
                 for s in seeds:
                     progress.update(task, description=f"{cfg.name} seed {s}", completed=0)
-                    results.append(run_experiment(cfg, run_dir=run_dir, seed=s, progress=report))
+                    results.append(
+                        run_experiment(
+                            cfg, run_dir=run_dir, seed=s, progress=report, ray_address=ray
+                        )
+                    )
     except KeyboardInterrupt as exc:
         where = getattr(exc, "run_dir", None)
         console.print(f"interrupted; resume with: langreward run --resume {where}")

@@ -78,6 +78,7 @@ def run_experiment(
     labels: Mapping[str, Any] | None = None,
     runs_root: str | Path | None = None,
     progress: ProgressFn | None = None,
+    ray_address: str | None = None,
 ) -> RunResult:
     """Train one seed of ``config`` in a run directory and write its summary.
 
@@ -91,6 +92,8 @@ def run_experiment(
         labels: extra labels stored with the run (a sweep's grid values), shown in reports.
         runs_root: root of default run directories (default ``./runs``).
         progress: called now and then with a :class:`RunProgress` (for a CLI progress bar).
+        ray_address: a Ray cluster the method may spread work on (``"local"``: a
+            single-machine Ray); handed to the method in its :class:`RunContext`.
 
     Returns:
         A :class:`RunResult`. A run whose ``summary.json`` says ``finished`` is not repeated:
@@ -117,17 +120,21 @@ def run_experiment(
         log.info("run %s already finished; not repeating it", paths.root)
         return RunResult(paths.root, previous, skipped=True)
     session = _prepare(config, seed, paths, resume, dict(labels or {}))
-    return _execute(config, seed, paths, session, progress)
+    return _execute(config, seed, paths, session, progress, ray_address)
 
 
-def resume_run(run_dir: str | Path, progress: ProgressFn | None = None) -> RunResult:
+def resume_run(
+    run_dir: str | Path, progress: ProgressFn | None = None, ray_address: str | None = None
+) -> RunResult:
     """Resume (or, if finished, just return) the run in ``run_dir`` from its own config.yaml."""
     paths = RunPaths(Path(run_dir))
     if not paths.config.is_file():
         raise ConfigError(f"{run_dir}: not a run directory (no config.yaml)")
     config = load_config(paths.config)
     labels = paths.read_meta().get("labels") or {}
-    return run_experiment(config, paths.root, resume=True, labels=labels, progress=progress)
+    return run_experiment(
+        config, paths.root, resume=True, labels=labels, progress=progress, ray_address=ray_address
+    )
 
 
 # -- preparing the directory ----------------------------------------------------------------
@@ -181,7 +188,9 @@ def _prepare(
 
 
 # -- running ----------------------------------------------------------------------------------
-def _context(config: ExperimentConfig, seed: int, paths: RunPaths, llm: RunLLM) -> RunContext:
+def _context(
+    config: ExperimentConfig, seed: int, paths: RunPaths, llm: RunLLM, ray_address: str | None
+) -> RunContext:
     return RunContext(
         env_id=config.env.id,
         algo=config.algo,
@@ -191,6 +200,7 @@ def _context(config: ExperimentConfig, seed: int, paths: RunPaths, llm: RunLLM) 
         run_dir=paths.root,
         llm=llm,
         env_kwargs=dict(config.env.kwargs),
+        ray_address=ray_address,
     )
 
 
@@ -216,6 +226,7 @@ def _execute(
     paths: RunPaths,
     session: Session,
     progress: ProgressFn | None,
+    ray_address: str | None = None,
 ) -> RunResult:
     state = session.state
     clock_start = time.monotonic()  # wall time includes building the method (LLM loading...)
@@ -227,7 +238,9 @@ def _execute(
     try:
         with torch_threads(config.torch_threads):
             method = get_method(config.method)
-            built = method.build(config.method_settings(), _context(config, seed, paths, llm))
+            built = method.build(
+                config.method_settings(), _context(config, seed, paths, llm, ray_address)
+            )
             run = ActiveRun(config, seed, paths, session, metrics, llm, progress, clock_start)
             if isinstance(built, OnlineSetup):
                 summary = train_online(run, built)

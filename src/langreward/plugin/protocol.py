@@ -47,7 +47,9 @@ class RunContext:
 
     ``llm`` is the run's :class:`RunLLM`: call ``context.llm.get()`` for the LLM (built on the
     first call; a method that never calls it costs no LLM). The runner exports its transcript,
-    closes it and reports its cost.
+    closes it and reports its cost. ``ray_address`` is a Ray cluster the method may spread
+    independent work on (``langreward run --ray``; ``"local"``: a single-machine Ray; ``None``:
+    everything in this process).
     """
 
     env_id: str
@@ -58,6 +60,7 @@ class RunContext:
     run_dir: Path
     llm: RunLLM = field(default_factory=lambda: RunLLM("embedded"))
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    ray_address: str | None = None
 
     @property
     def eval_seed(self) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from langreward.teduo.collect import ACTIONS
+from langreward.teduo.collect import ACTIONS, RANDOM_ACTIONS
 from langreward.teduo.goals import KINDS, Goal
 from langreward.teduo.qlearning import QTable, q_learning
 from langreward.teduo.transitions import Transitions
@@ -104,7 +104,7 @@ def raw_tabular_policies(
         )
         row = index.get(key)
         if row is None or not tables[goal].known(row):
-            return rng.randrange(ACTIONS)
+            return rng.randrange(RANDOM_ACTIONS)
         return tables[goal].greedy(row)
 
     return act

@@ -30,7 +30,8 @@ from langreward.teduo.goals import Goal, goals_in_layout
 from langreward.teduo.levels import LEVELS, layout_seeds, make_level, reset_layout
 from langreward.teduo.state import encode_state, observation_space
 
-ACTIONS = 6  # left, right, forward, pick up, drop, toggle (BabyAI's "done" is never needed)
+ACTIONS = 7  # BabyAI's actions: left, right, forward, pick up, drop, toggle, done
+RANDOM_ACTIONS = 6  # random behaviour never says "done" (the bot sometimes does)
 DATASET_NAME = "teduo/{level}-v0"
 
 
@@ -185,7 +186,7 @@ def _episode(
     for _ in range(max_steps):
         state = encode_state(env)
         random_action = bot is None or pick.random() < epsilon
-        action = int(rng.integers(ACTIONS)) if random_action else int(planned)  # type: ignore[arg-type]
+        action = int(rng.integers(RANDOM_ACTIONS)) if random_action else int(planned)  # type: ignore[arg-type]
         steps.append((state, action))
         _, _, terminated, truncated, _ = env.step(action)
         if terminated:

@@ -23,7 +23,7 @@ import numpy as np
 
 from langreward.teduo.qlearning import QTable
 
-ACTION_WORDS = ("left", "right", "forward", "pick up", "drop", "toggle")
+ACTION_WORDS = ("left", "right", "forward", "pick up", "drop", "toggle", "done")
 SYSTEM = (
     "You act in a grid world. Actions: left, right (turn), forward, pick up, drop, toggle "
     "(open a door). East is +x, south is +y. Reply with the next actions, comma-separated."

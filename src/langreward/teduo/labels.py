@@ -17,29 +17,25 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langreward.teduo.abstraction import AbstractView, Batch
+from langreward.plugin import MethodError
+from langreward.teduo.abstraction import AbstractView, Batch, Relevance
 from langreward.teduo.achieved import achieved
 from langreward.teduo.goals import Goal
+
+log = logging.getLogger(__name__)
 
 RULES = (
     "How to judge: going to an object means it is on the tile right in front of you; picking "
     "it up means you carry it; opening a door means it is open; putting an object next to "
     "another means it lies on a tile beside that object (not diagonally), not carried."
 )
-
-
-@dataclass(frozen=True)
-class Labels:
-    """One goal's labelled states: indices into the dataset's states, P(achieved), decisions."""
-
-    states: list[int]
-    probs: list[float]
-    decisions: list[bool]
 
 
 class VerifierLabeller:
@@ -92,6 +88,90 @@ class LLMLabeller:
             )
             probs.append(float(choice.probs["yes"]))
         return probs, [p >= self.threshold for p in probs]
+
+
+@dataclass(frozen=True)
+class LabellerSpec:
+    """Which labeller to build (also inside a Ray task): ``kind`` llm or verifier."""
+
+    kind: str
+    llm: str
+    orders: str = "auto"
+    threshold: float = 0.5
+
+    def name(self) -> str:
+        if self.kind == "verifier":
+            return VerifierLabeller.name
+        return f"llm ({self.llm}, orders {self.orders}, threshold {self.threshold})"
+
+    def build(self, llm: Any = None) -> VerifierLabeller | LLMLabeller:
+        if self.kind == "verifier":
+            return VerifierLabeller()
+        if llm is None:
+            from langreward.llm import make_llm
+
+            llm = make_llm(self.llm)
+        return LLMLabeller(llm, orders=self.orders, threshold=self.threshold)
+
+
+@dataclass(frozen=True)
+class LabelJob:
+    """One goal's states to label."""
+
+    goal_id: str
+    goal: Goal
+    instruction: str
+    relevance: Relevance
+    states: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    probs: list[float]
+    decisions: list[bool]
+    seconds: float
+    llm_calls: int
+
+
+def label_job(job: LabelJob, spec: LabellerSpec, llm: Any = None) -> LabelResult:
+    """Label one goal's states (with ``llm`` when given, else one built from ``spec``)."""
+    started = time.perf_counter()
+    labeller = spec.build(llm)
+    before = labeller.llm.stats.calls if isinstance(labeller, LLMLabeller) else 0
+    probs, decisions = labeller.label(
+        job.goal, job.instruction, AbstractView(job.relevance), job.states
+    )
+    after = labeller.llm.stats.calls if isinstance(labeller, LLMLabeller) else 0
+    log.info("labelled %d states of %s", len(job.states), job.goal_id)
+    return LabelResult(probs, decisions, round(time.perf_counter() - started, 2), after - before)
+
+
+def label_on_ray(jobs: list[LabelJob], spec: LabellerSpec, address: str) -> list[LabelResult]:
+    """:func:`label_job` for every goal as Ray tasks (one CPU each; each task builds its own
+    LLM from the spec, with the default response cache of the machine it runs on).
+
+    Raises:
+        MethodError: ray is not installed.
+    """
+    try:
+        import ray
+    except ImportError:
+        raise MethodError(
+            "labelling on Ray needs the ray package: pip install 'langreward[ray]'"
+        ) from None
+    started = False
+    if not ray.is_initialized():
+        if address == "local":
+            ray.init(include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+        started = True
+    try:
+        task = ray.remote(num_cpus=1, max_retries=1)(label_job)
+        return list(ray.get([task.remote(job, spec) for job in jobs]))
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def sample_states(

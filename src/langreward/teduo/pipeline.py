@@ -32,13 +32,20 @@ from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance
 from langreward.teduo.achieved import achieved, achieved_batch, tiles_of
 from langreward.teduo.agent import LLMAgent
 from langreward.teduo.baselines import raw_tabular_policies, train_gcbc
-from langreward.teduo.collect import ACTIONS, collect_dataset
+from langreward.teduo.collect import ACTIONS, RANDOM_ACTIONS, collect_dataset
 from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.distill import Example, plans_for_goal
 from langreward.teduo.evaluate import CELLS, Policy, evaluate_cell
 from langreward.teduo.finetune import base_model_dir, finetune
 from langreward.teduo.goals import Goal, goals_in_layout, phrase, split_goals
-from langreward.teduo.labels import LLMLabeller, VerifierLabeller, precision_recall, sample_states
+from langreward.teduo.labels import (
+    LabelJob,
+    LabellerSpec,
+    label_job,
+    label_on_ray,
+    precision_recall,
+    sample_states,
+)
 from langreward.teduo.levels import layout_seeds, level_of, make_level, reset_layout
 from langreward.teduo.proxy import extras_of, train_proxy
 from langreward.teduo.qlearning import QTable, q_learning
@@ -208,31 +215,40 @@ class TEDUOPipeline:
         data = self.data()
         batch = data.batch()
         labels = self.settings.labels
-        labeller: Any = (
-            VerifierLabeller()
-            if labels.labeller == "verifier"
-            else LLMLabeller(
-                self.context.llm.get(), orders=labels.orders, threshold=labels.threshold
-            )
-        )
         goals = dict(self.goals())
-        summary: dict[str, Any] = {"labeller": labeller.name, "goals": {}}
-        for gid, view in self.views().items():
-            goal_started = time.perf_counter()
-            goal = goals[gid]
-            chosen = sample_states(
+        views = self.views()
+        chosen = {
+            gid: sample_states(
                 view, batch, labels.states_per_goal, self.context.seed, labels.near_share
             )
-            picked = data.states(chosen)
-            probs, decisions = labeller.label(goal, phrase(goal), view, picked)
-            truth = [achieved(state, goal) for state in picked]
+            for gid, view in views.items()
+        }
+        jobs = [
+            LabelJob(gid, goals[gid], phrase(goals[gid]), view.relevance, data.states(chosen[gid]))
+            for gid, view in views.items()
+        ]
+        spec = LabellerSpec(labels.labeller, self.context.llm.spec, labels.orders, labels.threshold)
+        if self.context.ray_address:
+            results = label_on_ray(jobs, spec, self.context.ray_address)
+        else:
+            llm = self.context.llm.get() if labels.labeller == "llm" else None
+            results = [label_job(job, spec, llm) for job in jobs]
+        summary: dict[str, Any] = {
+            "labeller": spec.name(),
+            "where": f"ray ({self.context.ray_address})" if self.context.ray_address else "local",
+            "goals": {},
+        }
+        for job, result in zip(jobs, results, strict=True):
+            truth = [achieved(state, job.goal) for state in job.states]
             _write(
-                root / "labels" / f"{gid}.json",
-                {"states": chosen, "probs": probs, "decisions": decisions, "truth": truth},
-            )
-            summary["goals"][gid] = {
-                **precision_recall(decisions, truth),
-                "seconds": round(time.perf_counter() - goal_started, 2),
+                root / "labels" / f"{job.goal_id}.json",
+                {"states": chosen[job.goal_id], "probs": result.probs,
+                 "decisions": result.decisions, "truth": truth},
+            )  # fmt: skip
+            summary["goals"][job.goal_id] = {
+                **precision_recall(result.decisions, truth),
+                "seconds": result.seconds,
+                "llm_calls": result.llm_calls,
             }
         _write(root / "labels.json", summary)
         self._timed("label", started)
@@ -417,7 +433,7 @@ class TEDUOPipeline:
             row = rows.get(view.key(state))
             if row is None or not table.known(row):
                 counts["unknown_states"] += 1
-                return rng.randrange(ACTIONS)
+                return rng.randrange(RANDOM_ACTIONS)
             return table.greedy(row)
 
         return act, counts
@@ -441,7 +457,7 @@ class TEDUOPipeline:
             **agents,
             **baselines,
             "step-2 policies (tabular, LLM abstraction and labels)": step2,
-            "random actions (reference)": lambda state, goal, text: rng.randrange(ACTIONS),
+            "random actions (reference)": lambda state, goal, text: rng.randrange(RANDOM_ACTIONS),
         }
         rows = {}
         for name, policy in policies.items():

@@ -69,6 +69,8 @@ def q_learning(
     """Tabular Q-learning over transitions ``(states_from, actions, states_to)``;
     ``reward[i]`` is whether ``states_to[i]`` achieves the goal (then the episode ends)."""
     n_actions = int(actions_count or (actions.max() + 1))
+    if len(actions) and int(actions.max()) >= n_actions:
+        raise ValueError(f"an action {int(actions.max())} outside the {n_actions} actions")
     pair = states_from.astype(np.int64) * n_actions + actions.astype(np.int64)
     pairs, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
     done = reward.astype(bool)
