@@ -223,21 +223,22 @@ class AbstractView:
         return [row.tobytes() for row in rows]
 
     def near(self, batch: Batch) -> np.ndarray:
-        """Whether the goal object is carried, within two tiles of the agent, or (with a goal
-        location) within two tiles of it."""
+        """Whether the goal object is carried, next to the agent, an open door, or (with a
+        goal location) next to it: where the states that achieve a goal are (for sampling)."""
         planes = self.planes_batch(batch)
         count = len(planes)
         ax, ay = self._agent_xy(planes[:, 6].astype(bool))
         close = self.carrying_batch(batch) == 1
         rows, ox, oy = np.nonzero(planes[:, 4])
-        close[rows[np.abs(ox - ax[rows]) + np.abs(oy - ay[rows]) <= 2]] = True
+        close[rows[np.abs(ox - ax[rows]) + np.abs(oy - ay[rows]) <= 1]] = True
+        close |= (planes[:, 2] & planes[:, 4]).reshape(count, -1).any(axis=1)
         if self.goal_location is not None:  # the first tile of each (sampling only)
             object_at = np.full((count, 2), -99)
             location_at = np.full((count, 2), 99)
             object_at[rows[::-1]] = np.stack([ox, oy], axis=1)[::-1]
             lrows, lx, ly = np.nonzero(planes[:, 5])
             location_at[lrows[::-1]] = np.stack([lx, ly], axis=1)[::-1]
-            close |= np.abs(object_at - location_at).sum(axis=1) <= 2
+            close |= np.abs(object_at - location_at).sum(axis=1) <= 1
         return close
 
     @staticmethod

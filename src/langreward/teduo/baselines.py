@@ -6,7 +6,8 @@
 - :func:`train_gcbc`: goal-conditioned behaviour cloning: a small CNN maps the full state and
   the goal (kind, object and target by type and colour, one-hot) to the action the data took,
   on the steps of each episode before it first reached the goal (hindsight, by the step-1
-  rewards). It reads the goal as structure, not words.
+  rewards), acting by sampling its action distribution (its argmax gets stuck repeating an
+  action that changes nothing). It reads the goal as structure, not words.
 
 Example:
     >>> goal_features(Goal("putnext", ("box", "blue"), ("key", "grey"))).shape
@@ -180,6 +181,7 @@ def train_gcbc(
             loss.backward()
             optimiser.step()
     net.eval()
+    sampler = torch.Generator().manual_seed(seed)  # sampled: a deterministic BC policy loops
 
     @torch.no_grad()
     def act(state: dict[str, Any], goal: Goal, instruction: str) -> int | None:
@@ -191,6 +193,7 @@ def train_gcbc(
             ],
             axis=1,
         )
-        return int(net(p, torch.as_tensor(e)).argmax(dim=1)[0])
+        logits = net(p, torch.as_tensor(e))[0]
+        return int(torch.multinomial(torch.softmax(logits, dim=0), 1, generator=sampler)[0])
 
-    return act, {"examples": len(pairs), "final_loss": round(float(loss), 4)}
+    return act, {"examples": len(pairs), "final_loss": round(loss.item(), 4)}

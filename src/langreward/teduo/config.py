@@ -49,7 +49,9 @@ class LabelSettings(_Section):
         "tests and ablations",
     )
     states_per_goal: int = Field(200, ge=1, description="distinct states labelled per goal")
-    near_share: float = Field(0.5, ge=0.0, le=1.0, description="share drawn near the goal object")
+    near_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="share drawn where the goal object is next to the agent"
+    )
     orders: Literal["auto", "none"] = Field(
         "auto", description="auto: average P(yes) over both option orders (removes letter bias)"
     )
