@@ -89,19 +89,23 @@ class Proxy:
 
 
 def precision_threshold(probs: np.ndarray, labels: np.ndarray, target: float) -> float:
-    """The lowest threshold whose precision on (probs, labels) reaches ``target``; if none
-    does, the one with the best precision (ties: the lowest); 1.01 (nothing positive) when
-    there is no positive label."""
+    """The lowest threshold (at least 0.5) whose precision on (probs, labels) reaches
+    ``target``; if none does, the most conservative one with the best precision; 1.01
+    (nothing positive) when there is no positive label. Example:
+
+    >>> precision_threshold(np.array([0.9, 0.8, 0.6, 0.7]), np.array([1, 1, 0, 1]), 0.95)
+    0.7
+    """
     if not labels.any():
         return 1.01
-    candidates = sorted(set(probs[labels.astype(bool)].tolist()))
+    labels = labels.astype(bool)
+    candidates = sorted({max(0.5, p) for p in probs[labels].tolist()})
     best, best_precision = 1.01, -1.0
     for threshold in candidates:
-        called = probs >= threshold
-        precision = float(labels[called].mean())
+        precision = float(labels[probs >= threshold].mean())
         if precision >= target:
             return float(threshold)
-        if precision > best_precision:
+        if precision >= best_precision:
             best, best_precision = float(threshold), precision
     return best
 
@@ -142,14 +146,14 @@ def train_proxy(
             loss.backward()
             optimiser.step()
     proxy = Proxy(net, 0.5)
-    check = held if len(held) and labels[held].any() else fit  # too few held-out positives
+    check = held if labels[held].sum() >= 3 else order  # too few held-out positives: all
     proxy.threshold = precision_threshold(
         proxy.probs(planes[check], extras[check]), labels[check].astype(bool), precision
     )
     called = proxy.predict(planes[check], extras[check])
     proxy.report = {
         "threshold": proxy.threshold,
-        "threshold_set_on": "held-out labels" if check is held else "training labels",
+        "threshold_set_on": "held-out labels" if check is held else "all labels",
         "labels": int(count),
         "positive_labels": int(labels.sum()),
         "precision_vs_labels": float(labels[check][called].mean()) if called.any() else None,
