@@ -134,3 +134,28 @@ def test_a_run_given_ray_labels_its_goals_there(tmp_path: Path) -> None:
         mine = json.loads((here.run_dir / "labels" / f"{gid}.json").read_text())
         theirs = json.loads((there.run_dir / "labels" / f"{gid}.json").read_text())
         assert mine["decisions"] == theirs["decisions"] and mine["states"] == theirs["states"]
+
+
+def test_a_wrong_model_path_or_level_fails_before_any_stage(tmp_path: Path) -> None:
+    from langreward.plugin import MethodError
+
+    raw = json.loads(json.dumps(CONFIG))
+    raw["teduo"]["sft"]["model"] = str(tmp_path / "no-model")
+    with pytest.raises(MethodError, match="neither 'embedded' nor a directory"):
+        run_experiment(validate_config(raw), tmp_path / "a")
+    assert not (tmp_path / "a" / "goals.json").exists()
+    raw = json.loads(json.dumps(CONFIG))
+    raw["env"] = "BabyAI-GoToLocal-v0"
+    with pytest.raises(MethodError, match="env.id must be one of TEDUO-TwoRooms-v0"):
+        run_experiment(validate_config(raw), tmp_path / "b")
+
+
+def test_describe_shows_what_step_1_asks() -> None:
+    import gymnasium as gym
+
+    from langreward.plugin import get_method
+
+    method = get_method("teduo")
+    text = method.explain(gym.make("TEDUO-TwoRooms-v0"), method.settings())
+    assert "Instruction: go to" in text and "Has the agent carried out" in text
+    assert method.explain(gym.make("CartPole-v1"), method.settings()).startswith("not applicable")

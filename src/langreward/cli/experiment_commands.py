@@ -213,9 +213,12 @@ def methods() -> None:
         except MethodNotAvailableError as exc:
             console.print(f"{name:10s} [yellow]not available:[/yellow] {exc}")
             continue
-        kind = "online" if method.online else "offline"
-        algos = ", ".join(sorted(method.algos)) if method.algos else "any SB3 algorithm"
-        console.print(f"{name:10s} {method.description} ({kind}; {algos})", markup=False)
+        if method.online:
+            algos = ", ".join(sorted(method.algos)) if method.algos else "any SB3 algorithm"
+            kind = f"online; {algos}"
+        else:
+            kind = "offline pipeline"
+        console.print(f"{name:10s} {method.description} ({kind})", markup=False)
 
 
 def report(

@@ -38,6 +38,16 @@ RULES = (
 )
 
 
+def label_question(instruction: str, state_text: str, rules: str = RULES) -> str:
+    """The yes/no question asked about one state (then "yes"/"no" as lettered options)."""
+    rules = f"\n{rules}" if rules else ""
+    return (
+        f"An agent in a grid world was told: {instruction}.{rules}\n"
+        f"Current state: {state_text}\n"
+        "Has the agent carried out the instruction in this state?"
+    )
+
+
 class VerifierLabeller:
     """BabyAI's verifier rules as the labeller: an oracle stand-in for tests and ablations."""
 
@@ -71,12 +81,7 @@ class LLMLabeller:
         self.name = f"llm ({llm.spec}, orders {orders}, threshold {threshold})"
 
     def question(self, instruction: str, state_text: str) -> str:
-        rules = f"\n{self.rules}" if self.rules else ""
-        return (
-            f"An agent in a grid world was told: {instruction}.{rules}\n"
-            f"Current state: {state_text}\n"
-            "Has the agent carried out the instruction in this state?"
-        )
+        return label_question(instruction, state_text, self.rules)
 
     def label(
         self, goal: Goal, instruction: str, view: AbstractView, states: Sequence[dict[str, Any]]

@@ -10,10 +10,17 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from langreward.plugin import Method, MethodError, OfflinePipeline, RunContext, Stage
+from langreward.teduo.abstraction import AbstractView, Relevance, relevance_messages
 from langreward.teduo.config import TEDUOSettings
+from langreward.teduo.finetune import base_model_dir
+from langreward.teduo.goals import goals_in_layout, phrase
+from langreward.teduo.labels import label_question
+from langreward.teduo.levels import level_of, reset_layout
 from langreward.teduo.pipeline import TEDUOPipeline
+from langreward.teduo.state import encode_state, state_text
 
 
 def build(settings: TEDUOSettings, context: RunContext) -> OfflinePipeline:
@@ -22,6 +29,8 @@ def build(settings: TEDUOSettings, context: RunContext) -> OfflinePipeline:
         pipeline = TEDUOPipeline(settings, context)
     except ValueError as exc:  # not a TEDUO level
         raise MethodError(str(exc)) from None
+    if settings.distill and not settings.sft.model.startswith("embedded"):
+        base_model_dir(settings.sft.model)  # a wrong path fails now, not after hours
     stages = [
         Stage("goals", pipeline.stage_goals, ("goals.json",)),
         Stage("collect", pipeline.stage_collect, ("dataset", "dataset.json")),
@@ -38,6 +47,30 @@ def build(settings: TEDUOSettings, context: RunContext) -> OfflinePipeline:
     return OfflinePipeline(stages=stages, evaluate=pipeline.evaluate, summary=pipeline.summary)
 
 
+def explain(env: Any, settings: TEDUOSettings) -> str:
+    """What the LLM is asked in step 1, on the env's first training layout: the abstraction
+    prompt for one goal, then the labelling question for that layout's start state."""
+    import numpy as np
+
+    try:
+        level_of(getattr(env.spec, "id", "") or "")
+    except ValueError as exc:
+        return f"not applicable: {exc}"
+    unwrapped = env.unwrapped
+    reset_layout(unwrapped, 0, np.random.default_rng(0))
+    state = encode_state(unwrapped)
+    goal = goals_in_layout(unwrapped)[0]
+    instruction = phrase(goal)
+    messages = relevance_messages(instruction, state_text(state))
+    view = AbstractView(Relevance.of_goal(goal))
+    return (
+        f"Step 1a, once per goal (schema-constrained JSON; two worked examples before it):\n"
+        f"{messages[-1]['content']}\n\n"
+        f"Step 1b, per sampled state (options yes/no, asked in both orders):\n"
+        f"{label_question(instruction, view.text(state))}"
+    )
+
+
 def _doc_context() -> RunContext:
     return RunContext("TEDUO-TwoRooms-v0", None, 0, 1, 1, Path("/tmp/teduo-doc"))
 
@@ -49,4 +82,5 @@ METHOD = Method(
     description="offline: LLM abstraction and labels of unlabelled BabyAI data, tabular "
     "Q-learning per goal, distilled into an LLM agent by LoRA fine-tuning",
     online=False,
+    explain=explain,
 )
