@@ -133,3 +133,20 @@ def test_random_behaviour_and_bad_arguments(tmp_path) -> None:
         collect_dataset("one-room", tmp_path, steps=10, goals=[Goal("goto", ("ball", "pink"))])
     with pytest.raises(ValueError, match="behaviour must be"):
         collect_dataset("one-room", tmp_path, steps=10, behaviour="expert")
+
+
+def test_step_limit_is_fixed_and_no_put_next_goal_starts_achieved() -> None:
+    """BabyAI would reset max_steps from each mission; a put-next pair already side by side
+    would count as achieved before any drop."""
+    from langreward.teduo.achieved import achieved
+    from langreward.teduo.levels import LEVELS
+
+    for level in ("two-rooms", "one-room"):
+        env = make_level(level)
+        for layout in range(8):
+            reset_layout(env, layout, np.random.default_rng(layout))
+            assert env.max_steps == LEVELS[level].max_steps
+            state = encode_state(env)
+            for goal in goals_in_layout(env):
+                if goal.kind == "putnext":
+                    assert not achieved(state, goal), (level, layout, goal)

@@ -102,10 +102,8 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     assert agent["queries"] > 0 and agent["unusable_replies"] < agent["queries"]
     assert step2["train layouts / test goals"]["episodes"] == 0  # no table for unseen goals
     assert step2["train layouts / train goals"]["episodes"] == 6
-    assert (
-        step2["train layouts / train goals"]["success"]
-        > random_row["train layouts / train goals"]["success"]
-    )
+    mine, chance = step2["train layouts / train goals"], random_row["train layouts / train goals"]
+    assert mine["success"] >= chance["success"] and mine["length"] < chance["length"]
     assert "| step-2 policies" in (root / "evaluation.md").read_text()
     summary = RunPaths(root).read_summary()
     assert summary["stages"] == [

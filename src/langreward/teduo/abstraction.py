@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from langreward.teduo.achieved import agent_tile, tiles_of
+from langreward.teduo.achieved import DIRECTION_VECTORS, agent_tile, tiles_of
 from langreward.teduo.goals import Goal
 from langreward.teduo.state import DIRECTIONS
 
@@ -184,7 +184,7 @@ class AbstractView:
         agent = kinds == self._objects["agent"]
         planes[:, 6] = agent
         ax, ay = self._agent_xy(agent)
-        vectors = np.array(_DIRECTION_VECTORS)[np.asarray(batch["direction"]) % 4]
+        vectors = np.array(DIRECTION_VECTORS)[np.asarray(batch["direction"]) % 4]
         fx, fy = ax + vectors[:, 0], ay + vectors[:, 1]
         inside = (fx >= 0) & (fx < width) & (fy >= 0) & (fy < height)
         rows = np.arange(count)[inside]
@@ -233,11 +233,9 @@ class AbstractView:
         close[rows[np.abs(ox - ax[rows]) + np.abs(oy - ay[rows]) <= 1]] = True
         close |= (planes[:, 2] & planes[:, 4]).reshape(count, -1).any(axis=1)
         if self.goal_location is not None:  # the first tile of each (sampling only)
-            object_at = np.full((count, 2), -99)
-            location_at = np.full((count, 2), 99)
-            object_at[rows[::-1]] = np.stack([ox, oy], axis=1)[::-1]
+            object_at = _first_per_row(rows, ox, oy, count, fill=-99)
             lrows, lx, ly = np.nonzero(planes[:, 5])
-            location_at[lrows[::-1]] = np.stack([lx, ly], axis=1)[::-1]
+            location_at = _first_per_row(lrows, lx, ly, count, fill=99)
             close |= np.abs(object_at - location_at).sum(axis=1) <= 1
         return close
 
@@ -300,7 +298,18 @@ class AbstractView:
         return f"{name} is {door}on tile {where}."
 
 
-_DIRECTION_VECTORS = ((1, 0), (0, 1), (-1, 0), (0, -1))  # east, south, west, north
 FRONT_CHANNELS = (4, 5, 0, 1, 2, 3)  # first match wins
+
+
+def _first_per_row(
+    rows: np.ndarray, xs: np.ndarray, ys: np.ndarray, count: int, fill: int
+) -> np.ndarray:
+    """(count, 2): the first (x, y) given for each row (np.nonzero's order), ``fill`` else."""
+    out = np.full((count, 2), fill)
+    unique, first = np.unique(rows, return_index=True)
+    out[unique] = np.stack([xs[first], ys[first]], axis=1)
+    return out
+
+
 FRONT_WORDS = ("the goal object", "the goal location", "a wall", "a closed door",
                "an open door", "an obstacle", "an empty tile")  # fmt: skip

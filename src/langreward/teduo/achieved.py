@@ -23,7 +23,7 @@ import numpy as np
 
 from langreward.teduo.goals import Goal, Object
 
-_DIRECTION_VECTORS = ((1, 0), (0, 1), (-1, 0), (0, -1))  # east, south, west, north
+DIRECTION_VECTORS = ((1, 0), (0, 1), (-1, 0), (0, -1))  # east, south, west, north
 
 
 def _indices() -> tuple[dict[str, int], dict[str, int]]:
@@ -41,31 +41,12 @@ def agent_tile(state: dict[str, Any]) -> tuple[int, int]:
     return int(found[0][0]), int(found[0][1])
 
 
-def front_tile(state: dict[str, Any]) -> tuple[int, int]:
-    """The tile in front of the agent."""
-    x, y = agent_tile(state)
-    dx, dy = _DIRECTION_VECTORS[int(state["direction"]) % 4]
-    return x + dx, y + dy
-
-
 def tiles_of(state: dict[str, Any], obj: Object) -> list[tuple[int, int]]:
     """The tiles holding an object of this type and colour (not counting a carried one)."""
     objects, colours = _indices()
     grid = np.asarray(state["grid"])
     mask = (grid[:, :, 0] == objects[obj[0]]) & (grid[:, :, 1] == colours[obj[1]])
     return [(int(x), int(y)) for x, y in np.argwhere(mask)]
-
-
-def carries(state: dict[str, Any], obj: Object) -> bool:
-    objects, colours = _indices()
-    kind, colour = (int(v) for v in np.asarray(state["carrying"]))
-    return (kind, colour) == (objects[obj[0]], colours[obj[1]])
-
-
-def door_open(state: dict[str, Any], obj: Object) -> bool:
-    """Whether a door of this colour is open (MiniGrid's door state 0)."""
-    grid = np.asarray(state["grid"])
-    return any(int(grid[x, y, 2]) == 0 for x, y in tiles_of(state, obj))
 
 
 def achieved(state: dict[str, Any], goal: Goal) -> bool:
@@ -92,7 +73,7 @@ def achieved_batch(batch: dict[str, np.ndarray], goal: Goal) -> np.ndarray:
     if goal.kind == "goto":
         flat = (grid[..., 0] == objects["agent"]).reshape(count, -1).argmax(axis=1)
         ax, ay = np.divmod(flat, height)
-        vectors = np.array(_DIRECTION_VECTORS)[np.asarray(batch["direction"]) % 4]
+        vectors = np.array(DIRECTION_VECTORS)[np.asarray(batch["direction"]) % 4]
         fx = np.clip(ax + vectors[:, 0], 0, width - 1)
         fy = np.clip(ay + vectors[:, 1], 0, height - 1)
         return mask(goal.obj)[np.arange(count), fx, fy]

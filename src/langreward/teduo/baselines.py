@@ -94,6 +94,7 @@ def raw_tabular_policies(
             gamma=gamma,
         )
     rng = random.Random(0)
+    ties = np.random.default_rng(0)
 
     def act(state: dict[str, Any], goal: Goal, instruction: str) -> int | None:
         if goal not in tables:
@@ -106,7 +107,7 @@ def raw_tabular_policies(
         row = index.get(key)
         if row is None or not tables[goal].known(row):
             return rng.randrange(RANDOM_ACTIONS)
-        return tables[goal].greedy(row)
+        return tables[goal].greedy(row, ties)
 
     return act
 
@@ -156,19 +157,19 @@ def train_gcbc(
     if not pairs:
         return (lambda state, goal, text: None), {"examples": 0}
     rows = np.array([i for i, _ in pairs])
-    states = data.states_from[rows]
-    planes = torch.as_tensor(state_planes(data.grid[states]))
-    extras = torch.as_tensor(
-        np.concatenate(
-            [
-                state_extras(data.direction[states], data.carrying[states]),
-                np.stack([goal_features(g) for _, g in pairs]),
-            ],
-            axis=1,
-        )
-    )
+    states = torch.as_tensor(data.states_from[rows])
+    planes_of = torch.as_tensor(state_planes(data.grid))  # once per stored state
+    extras_of = torch.as_tensor(state_extras(data.direction, data.carrying))
+    goals = list(dict.fromkeys(g for _, g in pairs))
+    goal_rows = torch.as_tensor([goals.index(g) for _, g in pairs])
+    goal_table = torch.as_tensor(np.stack([goal_features(g) for g in goals]))
     targets = torch.as_tensor(data.actions[rows])
-    net = _BCNet(planes.shape[1], planes.shape[2], planes.shape[3], extras.shape[1])
+    net = _BCNet(
+        planes_of.shape[1],
+        planes_of.shape[2],
+        planes_of.shape[3],
+        extras_of.shape[1] + goal_table.shape[1],
+    )
     optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(seed)
@@ -176,8 +177,9 @@ def train_gcbc(
         order = torch.randperm(len(targets), generator=generator)
         for start in range(0, len(order), 256):
             batch = order[start : start + 256]
+            extras = torch.cat([extras_of[states[batch]], goal_table[goal_rows[batch]]], dim=1)
             optimiser.zero_grad()
-            loss = loss_fn(net(planes[batch], extras[batch]), targets[batch])
+            loss = loss_fn(net(planes_of[states[batch]], extras), targets[batch])
             loss.backward()
             optimiser.step()
     net.eval()

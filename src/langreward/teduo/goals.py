@@ -88,14 +88,27 @@ def phrase(goal: Goal, *, test: bool = False, variant: int = 0) -> str:
 
 def goals_in_layout(env: Any) -> list[Goal]:
     """Every goal the objects of the env's current layout allow (one per distinct object
-    description; put-next pairs of different objects)."""
-    objects = sorted(
-        {(o.type, o.color) for o in env.grid.grid if o is not None and o.type != "wall"}
-    )
+    description; put-next pairs of different objects that do not already lie side by side:
+    BabyAI counts those only after a drop, a state cannot tell)."""
+    placed = [o for o in env.grid.grid if o is not None and o.type != "wall"]
+    objects = sorted({(o.type, o.color) for o in placed})
+    tiles: dict[Object, list[tuple[int, int]]] = {}
+    for o in placed:
+        tiles.setdefault((o.type, o.color), []).append(tuple(o.cur_pos))
+
+    def side_by_side(a: Object, b: Object) -> bool:
+        return any(abs(x - u) + abs(y - v) == 1 for x, y in tiles[a] for u, v in tiles[b])
+
     goals = [Goal("goto", o) for o in objects]
     goals += [Goal("pickup", o) for o in objects if o[0] in MOVABLE]
     goals += [Goal("open", o) for o in objects if o[0] == "door"]
-    goals += [Goal("putnext", a, b) for a in objects if a[0] in MOVABLE for b in objects if b != a]
+    goals += [
+        Goal("putnext", a, b)
+        for a in objects
+        if a[0] in MOVABLE
+        for b in objects
+        if b != a and not side_by_side(a, b)
+    ]
     return goals
 
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from langreward.llm import MalformedReplyError
 from langreward.plugin import MethodError
 from langreward.teduo.abstraction import AbstractView, Batch, Relevance
 from langreward.teduo.achieved import achieved
@@ -79,6 +80,7 @@ class LLMLabeller:
         self.threshold = threshold
         self.rules = rules
         self.name = f"llm ({llm.spec}, orders {orders}, threshold {threshold})"
+        self.failures = 0  # states whose answer could not be read
 
     def question(self, instruction: str, state_text: str) -> str:
         return label_question(instruction, state_text, self.rules)
@@ -88,10 +90,14 @@ class LLMLabeller:
     ) -> tuple[list[float], list[bool]]:
         probs = []
         for state in states:
-            choice = self.llm.choose(
-                self.question(instruction, view.text(state)), ["yes", "no"], orders=self.orders
-            )
-            probs.append(float(choice.probs["yes"]))
+            try:
+                choice = self.llm.choose(
+                    self.question(instruction, view.text(state)), ["yes", "no"], orders=self.orders
+                )
+                probs.append(float(choice.probs["yes"]))
+            except MalformedReplyError:  # no letter read: the state stays unlabelled (counted)
+                self.failures += 1
+                probs.append(float("nan"))
         return probs, [p >= self.threshold for p in probs]
 
 
@@ -136,6 +142,7 @@ class LabelResult:
     decisions: list[bool]
     seconds: float
     llm_calls: int
+    failures: int = 0
 
 
 def label_job(job: LabelJob, spec: LabellerSpec, llm: Any = None) -> LabelResult:
@@ -147,8 +154,10 @@ def label_job(job: LabelJob, spec: LabellerSpec, llm: Any = None) -> LabelResult
         job.goal, job.instruction, AbstractView(job.relevance), job.states
     )
     after = labeller.llm.stats.calls if isinstance(labeller, LLMLabeller) else 0
+    failures = labeller.failures if isinstance(labeller, LLMLabeller) else 0
     log.info("labelled %d states of %s", len(job.states), job.goal_id)
-    return LabelResult(probs, decisions, round(time.perf_counter() - started, 2), after - before)
+    seconds = round(time.perf_counter() - started, 2)
+    return LabelResult(probs, decisions, seconds, after - before, failures)
 
 
 def label_on_ray(jobs: list[LabelJob], spec: LabellerSpec, address: str) -> list[LabelResult]:

@@ -40,6 +40,9 @@ class LevelSpec:
 
 
 def _levelgen(**kwargs: Any) -> Callable[[], Any]:
+    """A LevelGen level; ``max_steps`` fixed (else BabyAI sets it anew at each reset from the
+    mission it draws: 72 or 144 steps on two-rooms)."""
+
     def build() -> Any:
         from minigrid.envs.babyai.core.levelgen import LevelGen
 
@@ -60,7 +63,7 @@ LEVELS: dict[str, LevelSpec] = {
         "two-rooms",
         "TEDUO-TwoRooms-v0",
         "two 6x6 rooms joined by a door, 4 objects (go to, pick up, open, put next)",
-        _levelgen(room_size=6, num_rows=1, num_cols=2, num_dists=4),
+        _levelgen(room_size=6, num_rows=1, num_cols=2, num_dists=4, max_steps=2 * 6 * 6 * 2),
         max_steps=2 * 6 * 6 * 2,
     ),
     "one-room": LevelSpec(
@@ -73,6 +76,7 @@ LEVELS: dict[str, LevelSpec] = {
             num_cols=1,
             num_dists=4,
             action_kinds=("goto", "pickup", "putnext"),
+            max_steps=7 * 7 * 2,
         ),  # fmt: skip
         max_steps=7 * 7 * 2,
     ),
@@ -87,9 +91,7 @@ def make_level(name: str) -> Any:
     """
     if name not in LEVELS:
         raise ValueError(f"unknown TEDUO level {name!r}; known: {', '.join(LEVELS)}")
-    env = LEVELS[name].build()
-    env.max_steps = LEVELS[name].max_steps
-    return env
+    return LEVELS[name].build()
 
 
 def level_of(env_id: str) -> str:

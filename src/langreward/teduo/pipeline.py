@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from langreward.llm import MalformedReplyError
 from langreward.plugin import MethodError, RunContext
 from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance
 from langreward.teduo.achieved import achieved, achieved_batch, tiles_of
@@ -53,6 +54,7 @@ from langreward.teduo.state import state_text
 from langreward.teduo.transitions import Transitions, load_transitions
 
 log = logging.getLogger(__name__)
+STEP2 = "step-2 policies (tabular, LLM abstraction and labels)"
 
 
 def goal_id(index: int, goal: Goal) -> str:
@@ -203,7 +205,7 @@ class TEDUOPipeline:
                 try:
                     entry["relevance"] = ask_relevance(llm, instruction, sample).model_dump()
                     entry["source"] = f"llm ({llm.spec})"
-                except Exception as exc:  # noqa: BLE001 - a bad answer skips the goal, counted
+                except MalformedReplyError as exc:  # no valid answer: the goal is skipped
                     entry["error"] = f"{type(exc).__name__}: {exc}"
             entry["correct"] = _same_objects(entry["relevance"], truth.model_dump())
             out[gid] = entry
@@ -249,6 +251,7 @@ class TEDUOPipeline:
                 **precision_recall(result.decisions, truth),
                 "seconds": result.seconds,
                 "llm_calls": result.llm_calls,
+                "unreadable_answers": result.failures,
             }
         _write(root / "labels.json", summary)
         self._timed("label", started)
@@ -264,8 +267,9 @@ class TEDUOPipeline:
             labelled = _read(root / "labels" / f"{gid}.json")
             planes = view.planes_batch(batch)
             extras = extras_of(view, batch)
-            index = np.asarray(labelled["states"], dtype=np.int64)
-            decisions = np.asarray(labelled["decisions"], dtype=bool)
+            read = np.isfinite(np.asarray(labelled["probs"], dtype=float))  # unreadable: out
+            index = np.asarray(labelled["states"], dtype=np.int64)[read]
+            decisions = np.asarray(labelled["decisions"], dtype=bool)[read]
             proxy = train_proxy(
                 planes[index],
                 extras[index],
@@ -424,6 +428,7 @@ class TEDUOPipeline:
                 tables[goal] = (views[gid], table, {k: i for i, k in enumerate(keys)})
         counts = {"steps": 0, "unknown_states": 0}
         rng = random.Random(self.context.seed)
+        ties = np.random.default_rng(self.context.seed)
 
         def act(state: dict[str, Any], goal: Goal, instruction: str) -> int | None:
             if goal not in tables:
@@ -434,7 +439,7 @@ class TEDUOPipeline:
             if row is None or not table.known(row):
                 counts["unknown_states"] += 1
                 return rng.randrange(RANDOM_ACTIONS)
-            return table.greedy(row)
+            return table.greedy(row, ties)
 
         return act, counts
 
@@ -456,7 +461,7 @@ class TEDUOPipeline:
         policies: dict[str, Policy] = {
             **agents,
             **baselines,
-            "step-2 policies (tabular, LLM abstraction and labels)": step2,
+            STEP2: step2,
             "random actions (reference)": lambda state, goal, text: rng.randrange(RANDOM_ACTIONS),
         }
         rows = {}
@@ -485,13 +490,15 @@ class TEDUOPipeline:
         }
         _write(self.root / "evaluation.json", result)
         (self.root / "evaluation.md").write_text(evaluation_table(rows) + "\n")
-        main = rows[next(iter(policies))]["train layouts / train goals"]
+        headline = next(iter(agents)) if agents else STEP2
+        main = rows[headline]["train layouts / train goals"]
         return {
             "return_mean": float(main.get("success", 0.0)),
             "return_std": 0.0,
             "length_mean": float(main.get("length", 0.0)),
             "episodes": float(main.get("episodes", 0)),
             "success_train_train": float(main.get("success", 0.0)),
+            "policy": headline,  # whose success the return is
         }
 
     def summary(self) -> dict[str, Any]:

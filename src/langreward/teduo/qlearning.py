@@ -30,8 +30,11 @@ class QTable:
     iterations: int
     converged: bool
 
-    def greedy(self, state: int) -> int:
-        return int(np.argmax(self.q[state]))
+    def greedy(self, state: int, rng: np.random.Generator | None = None) -> int:
+        """The best action; ties broken by ``rng`` when given (else the first)."""
+        row = self.q[state]
+        best = np.flatnonzero(row == row.max())
+        return int(best[0] if rng is None or len(best) == 1 else rng.choice(best))
 
     def known(self, state: int) -> bool:
         return bool(np.isfinite(self.q[state]).any())
@@ -103,6 +106,7 @@ def _likeliest_next(
     out = np.full(states * actions, -1, dtype=np.int64)
     if len(pair):
         combo, counts = np.unique(np.stack([pair, states_to]), axis=1, return_counts=True)
-        order = np.lexsort((counts, combo[0]))  # by pair, then by count: the last one wins
-        out[combo[0][order]] = combo[1][order]
+        order = np.lexsort((-counts, combo[0]))  # by pair, the most frequent next state first
+        pairs, first = np.unique(combo[0][order], return_index=True)
+        out[pairs] = combo[1][order][first]
     return out.reshape(states, actions)
