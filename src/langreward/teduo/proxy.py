@@ -102,7 +102,10 @@ def precision_threshold(probs: np.ndarray, labels: np.ndarray, target: float) ->
     candidates = sorted({max(0.5, p) for p in probs[labels].tolist()})
     best, best_precision = 1.01, -1.0
     for threshold in candidates:
-        precision = float(labels[probs >= threshold].mean())
+        called = probs >= threshold
+        if not called.any():  # every positive scored below 0.5
+            continue
+        precision = float(labels[called].mean())
         if precision >= target:
             return float(threshold)
         if precision >= best_precision:
