@@ -2,7 +2,7 @@
 per stage and the fine-tuning's throughput and memory.
 
     python benchmarks/teduo_bench.py --arms llm --seeds 1
-    python benchmarks/teduo_bench.py --arms verifier --seeds 3
+    python benchmarks/teduo_bench.py --arms verifier --seeds 3 --episodes 40
 
 Arms (both start from ``configs/teduo/two_rooms.yaml``):
 
@@ -41,10 +41,12 @@ CONFIG = ROOT.parent / "configs" / "teduo" / "two_rooms.yaml"
 ARMS = ("llm", "verifier")
 
 
-def arm_config(arm: str, llm: str) -> Any:
+def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
     data = yaml.safe_load(CONFIG.read_text())
     data["name"] = f"bench-teduo-{arm}"
     data["llm"] = llm
+    if episodes:
+        data["eval"]["episodes"] = episodes
     if arm == "verifier":
         data["teduo"]["abstraction"] = "oracle"
         data["teduo"]["labels"]["labeller"] = "verifier"
@@ -75,8 +77,12 @@ def _spread(values: list[float], fmt: str) -> str:
 
 
 def success_table(runs: dict[str, list[Path]]) -> str:
-    head = "| arm | policy | seeds | " + " | ".join(f"{a} / {b}" for a, b in CELLS) + " |"
-    lines = [head, "| --- | --- | ---: |" + " ---: |" * len(CELLS)]
+    head = (
+        "| arm | policy | seeds | episodes per cell | "
+        + " | ".join(f"{a} / {b}" for a, b in CELLS)
+        + " |"
+    )
+    lines = [head, "| --- | --- | ---: | ---: |" + " ---: |" * len(CELLS)]
     for arm, dirs in runs.items():
         evaluations = [_read(d, "evaluation.json") for d in dirs]
         if not evaluations:
@@ -94,7 +100,12 @@ def success_table(runs: dict[str, list[Path]]) -> str:
                 length = np.median([c["length"] for c in found])
                 invalid = np.median([100 * c["invalid"] for c in found])
                 cells.append(f"{success} / {length:.0f} / {invalid:.0f}%")
-            lines.append(f"| {arm} | {policy} | {len(evaluations)} | " + " | ".join(cells) + " |")
+            per_cell = evaluations[0]["episodes_per_cell"]
+            lines.append(
+                f"| {arm} | {policy} | {len(evaluations)} | {per_cell} | "
+                + " | ".join(cells)
+                + " |"
+            )
     return "\n".join(lines)
 
 
@@ -169,13 +180,14 @@ def main() -> None:
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--llm", default="embedded:qwen2.5-coder-1.5b")
+    parser.add_argument("--episodes", type=int, help="episodes per cell (default: the config's)")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("LANGREWARD_CACHE_DIR", str(ROOT / "runs" / "teduo" / "llm-cache"))
     for arm in args.arms:
         print(f"== teduo: {arm} ({args.seeds} seed(s))", flush=True)
         result = run_sweep(
-            arm_config(arm, args.llm),
+            arm_config(arm, args.llm, args.episodes),
             seeds=args.seeds,
             workers=1,
             out_dir=ROOT / "runs" / "teduo" / arm,
@@ -217,10 +229,10 @@ def header(settings: dict[str, Any], llm: str) -> str:
         f"(rank {sft.get('rank', 16)}, layers {sft['layers'][0]}–{sft['layers'][-1]}) on "
         f"Qwen2.5-Coder-0.5B-Instruct, {sft['examples_per_goal']} examples per goal, "
         f"{sft['epochs']} epoch(s); the agent re-queries after at most {sft['max_actions']} "
-        f"actions. {settings['eval']['episodes']} episodes per cell. "
+        f"actions. "
         f"{platform.machine()}, 2 cores, 1 torch thread, {date.today().isoformat()}. "
         f"Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 1` and "
-        f"`python benchmarks/teduo_bench.py --arms verifier --seeds 3`."
+        f"`python benchmarks/teduo_bench.py --arms verifier --seeds 3 --episodes 40`."
     )
 
 
