@@ -344,14 +344,12 @@ class TEDUOPipeline:
         for gid, view in self.views().items():
             table, keys = QTable.load(root / "qtables" / f"{gid}.npz")
             index = {key: row for row, key in enumerate(keys)}
-            rows = np.array([index.get(k, -1) for k in view.keys(batch)], dtype=np.int64)
-            rewards = np.load(root / "rewards" / f"{gid}.npy")
-            goal_state = rewards & (rows >= 0)
+            rows = np.array([index[k] for k in view.keys(batch)], dtype=np.int64)
             plans = plans_for_goal(
                 table,
                 rows,
-                goal_state,
-                np.flatnonzero(rows >= 0),
+                np.load(root / "rewards" / f"{gid}.npy"),
+                np.arange(len(data)),
                 sft.examples_per_goal,
                 sft.plan_steps,
                 self.context.seed,
