@@ -82,9 +82,52 @@ CASES: dict[str, list[tuple[str, list[str], int, Callable[[dict[str, Any]], None
 }
 
 
+#: offline methods: (example config, overrides, crash when this stage starts)
+OFFLINE_CASES: dict[str, tuple[str, list[str], str]] = {
+    "teduo": (
+        "teduo/two_rooms.yaml",
+        [
+            "teduo.abstraction=oracle",
+            "teduo.labels.labeller=verifier",
+            "teduo.data={steps: 2000, layouts: 3, test_layouts: 2}",
+            "teduo.goals={kinds: [goto, pickup], max_train: 2, max_test: 1}",
+            "teduo.distill=false",
+            "teduo.baselines=false",
+            "eval={episodes: 2}",
+        ],
+        "proxy",
+    ),
+}
+
+
 def test_every_builtin_method_has_a_contract_case() -> None:
     assert set(BUILTIN) <= set(method_names())
-    assert set(CASES) == set(BUILTIN), "add a contract case for each built-in method"
+    covered = set(CASES) | set(OFFLINE_CASES)
+    assert covered == set(BUILTIN), "add a contract case for each built-in method"
+
+
+@pytest.mark.parametrize("method", sorted(OFFLINE_CASES))
+def test_offline_pipeline_killed_between_stages_resumes_at_the_first_unfinished(
+    method, tmp_path
+) -> None:
+    config_file, overrides, crash_stage = OFFLINE_CASES[method]
+    config = load_config(CONFIGS / config_file, [*overrides, "seeds=[0]"])
+    assert config.method == method and not get_method(method).online
+
+    def crash(progress) -> None:
+        if progress.stage == crash_stage:
+            raise Crash
+
+    with pytest.raises(Crash):
+        run_experiment(config, tmp_path / "run", progress=crash)
+    done = RunPaths(tmp_path / "run").read_state()["stages_done"]
+    stages: list[str | None] = []
+    result = run_experiment(
+        config, tmp_path / "run", resume=True, progress=lambda p: stages.append(p.stage)
+    )
+    assert result.summary["status"] == "finished" and result.summary["sessions"] == 2
+    assert not set(done) & set(stages) and stages[0] == crash_stage
+    assert result.summary["stages"][: len(done)] == done
 
 
 @pytest.mark.parametrize(
