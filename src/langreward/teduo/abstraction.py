@@ -16,7 +16,7 @@ Example:
     >>> _ = reset_layout(env, 0, np.random.default_rng(0))
     >>> view = AbstractView(relevance)
     >>> view.features(encode_state(env)).shape
-    (8, 9, 9)
+    (8, 7, 7)
 """
 
 from __future__ import annotations
