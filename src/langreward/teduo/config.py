@@ -55,7 +55,12 @@ class LabelSettings(_Section):
     orders: Literal["auto", "none"] = Field(
         "auto", description="auto: average P(yes) over both option orders (removes letter bias)"
     )
-    threshold: float = Field(0.5, gt=0.0, lt=1.0, description="decide yes when P(yes) >= this")
+    decision: Literal["top_gap", "threshold"] = Field(
+        "top_gap",
+        description="top_gap: per goal, yes above the largest gap in the upper half of P(yes); "
+        "threshold: yes when P(yes) >= threshold",
+    )
+    threshold: float = Field(0.5, gt=0.0, lt=1.0, description="the fixed threshold's value")
 
 
 class ProxySettings(_Section):

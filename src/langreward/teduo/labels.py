@@ -39,6 +39,30 @@ RULES = (
 )
 
 
+def top_gap_threshold(probs: Sequence[float]) -> float:
+    """The midpoint of the largest gap between consecutive values in the upper half of one
+    goal's P(yes): the states above it are called "achieved" (above 1 when there are fewer
+    than two values or all are alike).
+
+    Why: averaged over option orders, a small model's P(yes) ranks a goal's states well
+    (ROC AUC 0.85-1.0 per goal with the 1.5B model) but sits in a narrow band whose level
+    differs by goal (0.38-0.50), so no fixed threshold fits; positives, the minority, form
+    the top cluster. Example:
+
+    >>> top_gap_threshold([0.40, 0.41, 0.42, 0.43, 0.48, 0.49])
+    0.455
+    """
+    ordered = sorted(probs, reverse=True)
+    top = ordered[: max(2, len(ordered) // 2)]
+    if len(top) < 2:
+        return 1.01
+    gaps = [a - b for a, b in zip(top, top[1:], strict=False)]
+    at = max(range(len(gaps)), key=gaps.__getitem__)
+    if gaps[at] < 1e-6:  # all alike: no cluster stands out, nothing is called achieved
+        return 1.01
+    return round((top[at] + top[at + 1]) / 2, 6)
+
+
 def label_question(instruction: str, state_text: str, rules: str = RULES) -> str:
     """The yes/no question asked about one state (then "yes"/"no" as lettered options)."""
     rules = f"\n{rules}" if rules else ""
@@ -62,24 +86,34 @@ class VerifierLabeller:
 
 
 class LLMLabeller:
-    """The LLM as the labeller: debiased P(yes), decided at ``threshold``.
+    """The LLM as the labeller: debiased P(yes), decided per goal by ``decision``.
 
     Args:
         llm: a :class:`~langreward.llm.LLM`.
         orders: option orders to average over (``auto``: both; ``none``: yes first only).
-        threshold: decide "achieved" when the debiased P(yes) is at least this.
+        threshold: with ``decision="threshold"``, "achieved" when P(yes) is at least this.
+        decision: ``top_gap`` (default): per goal, "achieved" above the largest gap between
+            consecutive P(yes) values in the upper half (see :func:`top_gap_threshold`);
+            ``threshold``: the fixed ``threshold``.
         rules: the plain-words definition of achieving each kind of goal, given with every
             question (``""``: none).
     """
 
     def __init__(
-        self, llm: Any, *, orders: str = "auto", threshold: float = 0.5, rules: str = RULES
+        self,
+        llm: Any,
+        *,
+        orders: str = "auto",
+        threshold: float = 0.5,
+        decision: str = "top_gap",
+        rules: str = RULES,
     ) -> None:
         self.llm = llm
         self.orders = orders
         self.threshold = threshold
+        self.decision = decision
         self.rules = rules
-        self.name = f"llm ({llm.spec}, orders {orders}, threshold {threshold})"
+        self.name = LabellerSpec("llm", llm.spec, orders, threshold, decision).name()
         self.failures = 0  # states whose answer could not be read
 
     def question(self, instruction: str, state_text: str) -> str:
@@ -98,7 +132,10 @@ class LLMLabeller:
             except MalformedReplyError:  # no letter read: the state stays unlabelled (counted)
                 self.failures += 1
                 probs.append(float("nan"))
-        return probs, [p >= self.threshold for p in probs]
+        threshold = self.threshold
+        if self.decision == "top_gap":
+            threshold = top_gap_threshold([p for p in probs if p == p])  # NaN: unread
+        return probs, [p >= threshold for p in probs]
 
 
 @dataclass(frozen=True)
@@ -109,11 +146,13 @@ class LabellerSpec:
     llm: str
     orders: str = "auto"
     threshold: float = 0.5
+    decision: str = "top_gap"
 
     def name(self) -> str:
         if self.kind == "verifier":
             return VerifierLabeller.name
-        return f"llm ({self.llm}, orders {self.orders}, threshold {self.threshold})"
+        rule = "top gap" if self.decision == "top_gap" else f"threshold {self.threshold}"
+        return f"llm ({self.llm}, orders {self.orders}, {rule})"
 
     def build(self, llm: Any = None) -> VerifierLabeller | LLMLabeller:
         if self.kind == "verifier":
@@ -122,7 +161,9 @@ class LabellerSpec:
             from langreward.llm import make_llm
 
             llm = make_llm(self.llm)
-        return LLMLabeller(llm, orders=self.orders, threshold=self.threshold)
+        return LLMLabeller(
+            llm, orders=self.orders, threshold=self.threshold, decision=self.decision
+        )
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,9 @@ class TEDUOPipeline:
             LabelJob(gid, goals[gid], phrase(goals[gid]), view.relevance, data.states(chosen[gid]))
             for gid, view in views.items()
         ]
-        spec = LabellerSpec(labels.labeller, self.context.llm.spec, labels.orders, labels.threshold)
+        spec = LabellerSpec(
+            labels.labeller, self.context.llm.spec, labels.orders, labels.threshold, labels.decision
+        )
         if self.context.ray_address:
             results = label_on_ray(jobs, spec, self.context.ray_address)
         else:
