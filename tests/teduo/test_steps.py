@@ -213,3 +213,20 @@ def test_embedded_model_runs_step_1_on_a_handful_of_states(
     assert len(probs) == 4 and all(0.0 <= p <= 1.0 for p in probs)
     assert len(decisions) == 4
     assert llm.stats.calls - calls == 8  # both option orders per state
+
+
+def test_llm_agent_plays_its_list_then_asks_again_and_gives_up_after_its_queries() -> None:
+    from langreward.teduo.agent import NO_OP, LLMAgent
+
+    state = {"grid": np.zeros((3, 3, 3), np.uint8), "direction": 0, "carrying": np.array([1, 0])}
+    agent = LLMAgent(
+        make_llm("scripted", responses=["forward, jump"]), max_actions=3, max_queries=2
+    )
+    actions = [agent(state, None, "go") for _ in range(5)]
+    assert actions == [2, 2, NO_OP, NO_OP, NO_OP] and agent.queries == 2
+    babble = LLMAgent(make_llm("scripted", responses=["I think so"]), max_actions=3, max_queries=1)
+    assert [babble(state, None, "go") for _ in range(4)] == [NO_OP] * 4
+    assert babble.stats() == {"queries": 1, "unusable_replies": 1, "episodes_out_of_queries": 1}
+    babble.reset()
+    babble(state, None, "go")
+    assert babble.queries == 2  # a new episode asks again

@@ -35,6 +35,7 @@ class LoRASettings(BaseModel):
     )
     examples_per_goal: int = Field(40, ge=1, description="start states per training goal")
     max_actions: int = Field(12, ge=1, description="actions per completion (then re-query)")
+    max_queries: int = Field(6, ge=1, description="the agent's queries per episode at most")
     plan_steps: int = Field(40, ge=1, description="longest plan rolled out in the abstract MDP")
     rank: int = Field(16, ge=1)
     alpha: int = Field(32, ge=1)

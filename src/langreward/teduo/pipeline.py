@@ -391,12 +391,15 @@ class TEDUOPipeline:
         from langreward.llm import make_llm
 
         base = base_model_dir(self.settings.sft.model)
-        max_actions = self.settings.sft.max_actions
+        limits = {
+            "max_actions": self.settings.sft.max_actions,
+            "max_queries": self.settings.sft.max_queries,
+        }
         tuned = make_llm(f"hf:{base}", adapter=self.root / "sft" / "adapter")
         untuned = make_llm(f"hf:{base}")
         return {
-            "TEDUO agent (LLM + LoRA on step-2 plans)": LLMAgent(tuned, max_actions=max_actions),
-            "same LLM untuned (same prompt)": LLMAgent(untuned, max_actions=max_actions),
+            "TEDUO agent (LLM + LoRA on step-2 plans)": LLMAgent(tuned, **limits),
+            "same LLM untuned (same prompt)": LLMAgent(untuned, **limits),
         }
 
     def baselines(self) -> tuple[dict[str, Policy], dict[str, Any]]:
