@@ -135,6 +135,7 @@ VARIANTS = [
     "llm-bg",
     "llm-coarse",
     "llm-cal",
+    "constant",
     "oracle",
     "noisy0.9",
     "noisy0.7",
@@ -155,6 +156,8 @@ def variant_config(preset: str, variant: str, llm: str) -> Any:
                 lmgt["key"] = {"bins": spec.get("coarse_key", 3)}
             if variant == "llm-cal":  # one by one, debiased over the 6 label orders, calibrated
                 lmgt.update(packed=False, orders="auto", calibration="contextual")
+        elif variant == "constant":  # the control: +1 to every judged pair
+            lmgt.update(spec.get("llm_lmgt", {}), judge="constant", constant=1)
         elif variant == "oracle":
             lmgt["judge"] = "oracle"
         else:
@@ -218,6 +221,8 @@ def header_text(
         "waits, with its own cold cache",
         "llm-coarse": f"llm-coarse uses the key bins {spec.get('coarse_key', 3)}, with its own "
         "cold cache",
+        "constant": "constant says +1 to every pair the LLM variants judge (the same budget "
+        "and key): the control for a judge that calls everything good",
         "llm-cal": "llm-cal asks pair by pair (`packed: false`; packed answers lost the 1.5B "
         "model's signal in benchmarks/choice_bench.py), averages over all 6 label orders "
         "(`orders: auto`) and divides by the model's prior for a content-free item "

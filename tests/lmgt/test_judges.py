@@ -327,3 +327,17 @@ def test_contextual_calibration_without_logprobs_decides_uncalibrated(
     )
     assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [1]
     assert judge.calibration_summary()["prior"] == {}
+
+
+def test_constant_judge_is_the_control_for_a_judge_that_says_good_to_everything() -> None:
+    from langreward.lmgt.config import LMGTSettings
+    from langreward.lmgt.reference import CartPoleReference
+    from langreward.lmgt.reference_judge import ConstantJudge
+
+    settings = LMGTSettings.parse({"judge": "constant(+1)"})
+    assert (settings.judge, settings.constant) == ("constant", 1)
+    judge = ConstantJudge(1, CartPoleReference())
+    shifts = judge.judge_batch([[0, 0, 0.1, 0]] * 2, [1, 0])
+    assert shifts.tolist() == [1, 1] and judge.stats.agreed == 1  # the reference says +1, -1
+    with pytest.raises(ValueError):
+        ConstantJudge(2)

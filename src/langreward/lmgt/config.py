@@ -89,9 +89,12 @@ class LMGTSettings(_Strict):
         ('noisy', 0.8, 10000)
     """
 
-    judge: Literal["llm", "oracle", "noisy", "none"] = Field(
-        "llm", description="llm | oracle (reference policy) | noisy(p) | none (no shaping)"
+    judge: Literal["llm", "oracle", "noisy", "constant", "none"] = Field(
+        "llm",
+        description="llm | oracle (reference policy) | noisy(p) | constant(v): always v, a "
+        "control | none (no shaping)",
     )
+    constant: int = Field(1, ge=-1, le=1, description="constant: what the judge always says")
     accuracy: float = Field(0.8, ge=0.0, le=1.0, description="noisy: P(reference is right)")
     strategy: Literal["zero_shot", "chain_of_thought", "few_shot"] = "zero_shot"
     scale: float = Field(1.0, ge=0.0)
@@ -148,6 +151,9 @@ class LMGTSettings(_Strict):
             if match:
                 data["judge"] = "noisy"
                 data.setdefault("accuracy", float(match.group(1)))
+            elif constant := re.fullmatch(r"\s*constant\s*\(\s*([+-]?[01])\s*\)\s*", judge):
+                data["judge"] = "constant"
+                data.setdefault("constant", int(constant.group(1)))
             elif judge.strip().lower() in ("reference", "perfect"):
                 data["judge"] = "oracle"
         strategy = data.get("strategy")

@@ -23,7 +23,7 @@ from langreward.lmgt.judge import Judge
 from langreward.lmgt.keys import PairKey, TextKey, default_key
 from langreward.lmgt.llm_judge import LLMJudge
 from langreward.lmgt.reference import ReferencePolicy, reference_for
-from langreward.lmgt.reference_judge import NoisyReferenceJudge, ReferenceJudge
+from langreward.lmgt.reference_judge import ConstantJudge, NoisyReferenceJudge, ReferenceJudge
 from langreward.lmgt.wrappers import VecRewardShift
 from langreward.plugin import Method, OnlineSetup, RunContext
 from langreward.rl.envs import image_observations, register_env_family
@@ -76,6 +76,8 @@ def build_judge(
     if settings.judge == "noisy":
         assert reference is not None
         return NoisyReferenceJudge(reference, settings.accuracy, seed=seed, key=key)
+    if settings.judge == "constant":
+        return ConstantJudge(settings.constant, reference)
     assert llm is not None
     examples = [tuple(e) for e in settings.examples]
     if settings.strategy == "few_shot" and not examples:

@@ -1,4 +1,5 @@
-"""Judges built from a reference policy: the oracle, and an oracle that is wrong sometimes."""
+"""Judges that need no LLM: the reference policy as oracle, an oracle that is wrong sometimes,
+and a constant judge (the control for a judge that says the same to everything)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,27 @@ class NoisyReferenceJudge(BaseJudge):
             shifts[i] = score
         self.stats.queries += len(obs)
         return shifts
+
+
+class ConstantJudge(BaseJudge):
+    """Says the same to every pair (label: ``constant(+1)``): the control that tells whether
+    a judge's gain comes from what it knows or from a constant reward shift (an LLM judge
+    that calls everything good is one).
+
+    Example:
+        >>> ConstantJudge(1).judge_batch([[0.0], [1.0]], [0, 1]).tolist()
+        [1, 1]
+    """
+
+    def __init__(self, value: int, reference: ReferencePolicy | None = None) -> None:
+        if value not in (-1, 0, 1):
+            raise ValueError(f"a constant judge says -1, 0 or +1, not {value}")
+        super().__init__(reference)
+        self.value = value
+        self.name = f"constant({value:+d})"
+
+    def _judge(
+        self, obs: Sequence[Any], actions: Sequence[Any], infos: Sequence[Info]
+    ) -> np.ndarray:
+        self.stats.queries += len(obs)
+        return np.full(len(obs), self.value, dtype=np.int8)
