@@ -1,12 +1,14 @@
 """TEDUO (Pouplin et al., ICML 2025): offline language-conditioned policies from unlabelled data.
 
-Built so far: the data side. CPU-sized BabyAI levels with fixed training and unseen test
-layouts (:mod:`~langreward.teduo.levels`), goals in plain words with training and unseen
-test phrasings (:mod:`~langreward.teduo.goals`), the full state as arrays and as text
-(:mod:`~langreward.teduo.state`), and the unlabelled dataset collected by the BabyAI bot
-pursuing hidden goals, stored as a Minari dataset on local disk
-(:mod:`~langreward.teduo.collect`). The LLM stages (abstraction and labels), offline
-Q-learning and distillation come next; the method is not registered until they exist.
+The method ``teduo`` is an offline pipeline (:mod:`~langreward.teduo.pipeline`, registered by
+:mod:`~langreward.teduo.plugin`): goals and layouts, the unlabelled BabyAI dataset (Minari),
+step 1 (the LLM's abstraction per goal and labels of sample states, a proxy classifier),
+step 2 (tabular Q-learning per goal), step 3 (LoRA fine-tuning of a small LLM on the step-2
+plans) and an evaluation on training/unseen layouts and goals. See ``docs/teduo.md``.
+This package exports the data side used on its own: levels with fixed layouts
+(:mod:`~langreward.teduo.levels`), goals and phrasings (:mod:`~langreward.teduo.goals`), the
+state as arrays and text (:mod:`~langreward.teduo.state`) and the dataset
+(:mod:`~langreward.teduo.collect`).
 """
 
 from langreward.teduo.collect import CollectStats, collect_dataset, load_dataset
