@@ -27,11 +27,13 @@ def test_lmgt_presets_validate(preset: str) -> None:
             assert config.lmgt["background"] is (variant == "llm-bg")
         if variant != "baseline":
             LMGTSettings.parse(config.lmgt)  # the method's own settings validate too
-            # the LLM variants' own settings (a cheaper key, ...) reach only them
+            # the LLM variants' own settings (a cheaper key, ...) reach only them and their
+            # control, the constant judge
             own = lmgt_bench.PRESETS[preset].get("llm_lmgt", {})
+            same_budget = variant.startswith("llm") or variant == "constant"
             for name, value in own.items():
                 if variant != "llm-coarse" or name != "key":
-                    assert (config.lmgt.get(name) == value) is variant.startswith("llm")
+                    assert (config.lmgt.get(name) == value) is same_budget
         if variant == "llm-coarse":
             coarse = lmgt_bench.PRESETS[preset].get("coarse_key", 3)
             assert config.lmgt["key"] == {"bins": coarse}

@@ -67,7 +67,10 @@ def test_settings_defaults_and_shorthands() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"judge": "psychic"}, "lmgt.judge: Input should be 'llm', 'oracle', 'noisy' or 'none'"),
+        (
+            {"judge": "psychic"},
+            "lmgt.judge: Input should be 'llm', 'oracle', 'noisy', 'constant' or 'none'",
+        ),
         ({"scale": -1}, "lmgt.scale: Input should be greater than or equal to 0"),
         ({"budget": {"kind": "first_n"}}, "lmgt.budget: a 'first_n' budget needs steps"),
         ({"budget": {"kind": "probability", "p": 2}}, "lmgt.budget.p: Input should be less"),
