@@ -120,7 +120,8 @@ def run(
 
     def report(p) -> None:
         recent = "" if p.recent_return is None else f"return {p.recent_return:.1f}"
-        progress.update(task, completed=p.timesteps, total=p.total_timesteps, info=recent)
+        info = f"stage {p.stage}" if p.stage else recent  # offline pipelines count stages
+        progress.update(task, completed=p.timesteps, total=p.total_timesteps, info=info)
 
     try:
         with progress:

@@ -87,7 +87,7 @@ def run_pipeline(run: ActiveRun, pipeline: OfflinePipeline) -> dict[str, Any]:
             {"type": "stage", "name": stage.name, "wall_time": round(run.wall_time(), 3)}
         )
         _checkpoint(run, done)
-    _report(run, len(names), len(names), None)
+    _report(run, len(names), len(names), "evaluate")
     final = pipeline.evaluate(run.config.eval.episodes, run.config.eval.deterministic)
     run.metrics.write({"type": "eval", "timestep": 0, "final": True, **final})
     run.method_stats = pipeline.summary() or {}
