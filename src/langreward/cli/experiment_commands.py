@@ -70,7 +70,10 @@ def _print_summary(run_dir: Path, summary: dict) -> None:
     parts = [f"status {summary.get('status')}"]
     if final is not None:
         parts.append(f"final eval return {final:.1f}")
-    parts.append(f"steps to threshold {steps if steps is not None else '—'}")
+    if summary.get("stages"):  # an offline pipeline: no training curve, but its files
+        parts.append(f"stages {', '.join(summary['stages'])}")
+    else:
+        parts.append(f"steps to threshold {steps if steps is not None else '—'}")
     if llm.get("calls"):
         parts.append(f"LLM calls {llm['calls']} (hit rate {llm.get('hit_rate', 0):.0%})")
     console.print(f"{run_dir}: " + ", ".join(parts))
