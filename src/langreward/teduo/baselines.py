@@ -26,7 +26,7 @@ from torch import nn
 
 from langreward.teduo.collect import ACTIONS, RANDOM_ACTIONS
 from langreward.teduo.goals import KINDS, Goal
-from langreward.teduo.qlearning import QTable, q_learning
+from langreward.teduo.qlearning import index_states, solve_goal
 from langreward.teduo.transitions import Transitions
 
 _TYPES = ("ball", "box", "key", "door")
@@ -78,21 +78,15 @@ def raw_tabular_policies(
         g.tobytes() + bytes([int(d) % 4]) + c.tobytes()
         for g, d, c in zip(data.grid, data.direction, data.carrying, strict=True)
     ]
-    index: dict[bytes, int] = {}
-    rows = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
-    tables: dict[Goal, QTable] = {}
-    for goal, achieved in truth.items():
-        keep = ~achieved[data.states_from]
-        tables[goal] = q_learning(
-            rows[data.states_from[keep]],
-            data.actions[keep],
-            rows[data.states_to[keep]],
-            achieved[data.states_to[keep]],
-            states=len(index),
-            actions_count=ACTIONS,
-            alpha=alpha,
-            gamma=gamma,
-        )
+    rows, distinct = index_states(keys)
+    index = {key: row for row, key in enumerate(distinct)}
+    tables = {
+        goal: solve_goal(
+            rows, data.states_from, data.actions, data.states_to, achieved,
+            actions_count=ACTIONS, alpha=alpha, gamma=gamma,
+        )[0]
+        for goal, achieved in truth.items()
+    }  # fmt: skip
     rng = random.Random(0)
     ties = np.random.default_rng(0)
 

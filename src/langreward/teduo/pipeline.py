@@ -49,7 +49,7 @@ from langreward.teduo.labels import (
 )
 from langreward.teduo.levels import layout_seeds, level_of, make_level, reset_layout
 from langreward.teduo.proxy import extras_of, train_proxy
-from langreward.teduo.qlearning import QTable, q_learning
+from langreward.teduo.qlearning import QTable, index_states, solve_goal
 from langreward.teduo.state import state_text
 from langreward.teduo.transitions import Transitions, load_transitions
 
@@ -308,26 +308,23 @@ class TEDUOPipeline:
         (root / "qtables").mkdir(exist_ok=True)
         for gid, view in self.views().items():
             rewards = np.load(root / "rewards" / f"{gid}.npy")
-            keys = view.keys(batch)
-            index: dict[bytes, int] = {}
-            rows = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
-            keep = ~rewards[data.states_from]  # nothing happens after the goal is achieved
-            table = q_learning(
-                rows[data.states_from[keep]],
-                data.actions[keep],
-                rows[data.states_to[keep]],
-                rewards[data.states_to[keep]],
-                states=len(index),
+            rows, keys = index_states(view.keys(batch))
+            table, transitions = solve_goal(
+                rows,
+                data.states_from,
+                data.actions,
+                data.states_to,
+                rewards,
                 actions_count=ACTIONS,
                 alpha=q.alpha,
                 gamma=q.gamma,
                 tol=q.tol,
                 max_iterations=q.max_iterations,
             )
-            table.save(root / "qtables" / f"{gid}.npz", list(index))
+            table.save(root / "qtables" / f"{gid}.npz", keys)
             report[gid] = {
-                "abstract_states": len(index),
-                "transitions": int(keep.sum()),
+                "abstract_states": len(keys),
+                "transitions": transitions,
                 "goal_states": int(rewards.sum()),
                 "iterations": table.iterations,
                 "converged": table.converged,

@@ -99,6 +99,37 @@ def q_learning(
     )
 
 
+def index_states(keys: list[bytes]) -> tuple[np.ndarray, list[bytes]]:
+    """Each key's row (first seen, first row) and the distinct keys in row order."""
+    index: dict[bytes, int] = {}
+    rows = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
+    return rows, list(index)
+
+
+def solve_goal(
+    rows: np.ndarray,
+    states_from: np.ndarray,
+    actions: np.ndarray,
+    states_to: np.ndarray,
+    achieved: np.ndarray,
+    **settings: float,
+) -> tuple[QTable, int]:
+    """Q-learning for one goal over stored transitions: ``rows`` maps each stored state to
+    its tabular state, ``achieved`` says which stored states achieve the goal. Transitions out
+    of achieved states are dropped (the episode ended there). Returns the table and how many
+    transitions it learned from; ``settings`` go to :func:`q_learning`."""
+    keep = ~achieved[states_from]
+    table = q_learning(
+        rows[states_from[keep]],
+        actions[keep],
+        rows[states_to[keep]],
+        achieved[states_to[keep]],
+        states=int(rows.max()) + 1 if len(rows) else 0,
+        **settings,  # type: ignore[arg-type]
+    )
+    return table, int(keep.sum())
+
+
 def _likeliest_next(
     pair: np.ndarray, states_to: np.ndarray, states: int, actions: int
 ) -> np.ndarray:
