@@ -6,7 +6,7 @@ orders (the small embedded models otherwise answer by letter position), and deci
 threshold on P(yes). :class:`VerifierLabeller` applies BabyAI's verifier rules instead: an
 oracle stand-in FOR TESTS AND ABLATIONS, never the method itself.
 
-The states to label are the distinct goal-relevant views (:meth:`AbstractView.label_key`) of
+The states to label are the distinct goal-relevant views (:meth:`AbstractView.label_keys`) of
 the dataset, sampled up to a budget per goal.
 
 Example:

@@ -18,7 +18,6 @@ then the evaluation writes ``evaluation.json`` and ``evaluation.md``.
 from __future__ import annotations
 
 import json
-import logging
 import random
 import shutil
 import time
@@ -53,7 +52,6 @@ from langreward.teduo.qlearning import QTable, index_states, solve_goal
 from langreward.teduo.state import state_text
 from langreward.teduo.transitions import Transitions, load_transitions
 
-log = logging.getLogger(__name__)
 STEP2 = "step-2 policies (tabular, LLM abstraction and labels)"
 
 
