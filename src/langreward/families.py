@@ -67,6 +67,12 @@ FAMILIES: tuple[EnvFamily, ...] = (
         extra="teduo",
         image_only=True,
     ),
+    EnvFamily(  # MPE2's cooperative tasks as team envs: registered by langreward.rl.mpe
+        "MPE2",
+        ("MPE2",),
+        package="langreward.rl.mpe",
+        extra="marl",
+    ),
     EnvFamily(
         "MiniGrid",
         ("MiniGrid", "BabyAI"),

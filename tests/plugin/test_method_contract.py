@@ -44,6 +44,13 @@ def _lare(summary: dict[str, Any]) -> None:
     assert summary["method_summary"]["decoder_updates"] == 50
 
 
+def _lare_marl(summary: dict[str, Any]) -> None:
+    # rollouts of 300 agent-steps; the checkpoint at step 600 came before the second rollout
+    # was relabelled (1 rollout x 3 Adam steps saved), the resumed session relabelled 3 more
+    # (its 4th is cut at the budget): 12 Adam steps; a restarted decoder would have made 9
+    assert summary["method_summary"]["decoder_updates"] == 12
+
+
 def _baseline(summary: dict[str, Any]) -> None:
     assert summary["method_summary"] == {"shaping": "none"}
 
@@ -77,6 +84,22 @@ CASES: dict[str, list[tuple[str, list[str], int, Callable[[dict[str, Any]], None
             ],
             500,
             _lare,
+        )
+    ],
+    "lare_marl": [
+        (
+            "lare_marl/spread_ippo.yaml",
+            [
+                "total_timesteps=1800",
+                "checkpoint_every=600",
+                "n_envs=2",
+                "algo_kwargs={n_steps: 50, batch_size: 100, n_epochs: 1}",
+                "eval={every: 0, episodes: 1}",
+                "lare_marl.encoder.source=reference",
+                "lare_marl.decoder={warmup_episodes: 4, gradient_steps: 3, batch_episodes: 4}",
+            ],
+            700,
+            _lare_marl,
         )
     ],
 }

@@ -91,8 +91,10 @@ class RunMonitorCallback(BaseCallback):
         recent_returns: list[float] | None = None,
         progress: ProgressFn | None = None,
         clock_start: float | None = None,
+        eval_policy: Callable[[Any], Any] | None = None,
     ) -> None:
         super().__init__(verbose=0)
+        self.eval_policy = eval_policy
         self.paths = paths
         self.metrics = metrics
         self.eval_env = eval_env
@@ -188,7 +190,7 @@ class RunMonitorCallback(BaseCallback):
     def run_eval(self, final: bool = False, episodes: int | None = None) -> dict[str, float]:
         """Evaluate now and write an ``eval`` row (and TensorBoard scalars)."""
         result = evaluate(
-            self.model,
+            self.model if self.eval_policy is None else self.eval_policy(self.model),
             self.eval_env,
             episodes or self.eval_config.episodes,
             self.eval_config.deterministic,

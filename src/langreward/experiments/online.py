@@ -110,6 +110,7 @@ def train_online(run: ActiveRun, setup: OnlineSetup) -> dict[str, Any]:
         recent_returns=state.get("recent_returns") if state else None,
         progress=run.progress,
         clock_start=run.clock_start,
+        eval_policy=setup.eval_policy,
     )
     remaining = config.total_timesteps - model.num_timesteps
     if remaining > 0:

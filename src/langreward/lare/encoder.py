@@ -336,12 +336,41 @@ def form_of(settings: LaReSettings, env_id: str, env: gym.Env | None = None) -> 
 
 
 def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
-    """The run's encoder: reused from the run dir, read from a file, the reference, or made
-    by the LLM (then saved to ``run_dir/encoder.py`` with its generation log and transcript)."""
+    """The run's encoder for a single-agent env: see :func:`obtain_encoder`."""
     obs, actions = sample_transitions(context.env_id, context.env_kwargs, seed=context.seed)
+
+    def env_form() -> TaskForm:
+        env = gym.make(context.env_id, **context.env_kwargs)
+        try:
+            return form_of(settings, context.env_id, env)
+        finally:
+            env.close()
+
+    return obtain_encoder(
+        settings.encoder,
+        context,
+        obs,
+        actions,
+        form=env_form,
+        reference=lambda: reference_encoder(context.env_id),
+    )
+
+
+def obtain_encoder(
+    spec: EncoderSettings,
+    context: RunContext,
+    obs: np.ndarray,
+    actions: np.ndarray,
+    *,
+    form: Callable[[], TaskForm],
+    reference: Callable[[], str],
+) -> Encoder:
+    """The run's encoder: reused from the run dir, read from a file, the hand-written
+    ``reference()``, or made by the LLM from ``form()`` (then saved to ``run_dir/encoder.py``
+    with its generation log; the runner keeps the transcript). ``obs`` and ``actions`` are the
+    real samples every candidate is verified on."""
     run_dir = Path(context.run_dir)
     saved, meta = run_dir / ENCODER_FILE, run_dir / "encoder.json"
-    spec = settings.encoder
     if saved.is_file():  # a resumed run keeps its encoder; no LLM needed
         origin = json.loads(meta.read_text())["origin"] if meta.is_file() else f"file:{saved}"
         return Encoder(compile_encoder(saved.read_text(), obs, actions), origin=origin)
@@ -350,20 +379,11 @@ def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
             raise ValueError(f"lare.encoder.path: encoder file not found: {spec.path!r}")
         source, origin, generation = Path(spec.path).read_text(), f"file:{spec.path}", None
     elif spec.source == "reference":
-        source, origin, generation = (
-            reference_encoder(context.env_id),
-            "reference (hand-written)",
-            None,
-        )
+        source, origin, generation = reference(), "reference (hand-written)", None
     else:
-        env = gym.make(context.env_id, **context.env_kwargs)
-        try:
-            form = form_of(settings, context.env_id, env)
-        finally:
-            env.close()
         llm_spec = spec.llm or context.llm.spec
         llm = context.llm.get(llm_spec)  # the runner exports its transcript and cost
-        generation = generate_encoder(llm, form, obs, actions, spec)
+        generation = generate_encoder(llm, form(), obs, actions, spec)
         source, origin = generation.source, f"llm:{llm_spec}"
     run_dir.mkdir(parents=True, exist_ok=True)
     saved.write_text(source)

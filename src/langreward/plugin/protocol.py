@@ -103,6 +103,9 @@ class OnlineSetup:
         callbacks: SB3 callbacks added to the runner's.
         algorithm: the method's own SB3-compatible algorithm class (``None``: the config's
             ``algo``); it must support ``learn``, ``save``, ``load`` and ``predict``.
+        eval_policy: wraps the model into what acts on ``eval_env`` (anything with SB3's
+            ``predict``), e.g. one shared policy acting for every agent of a team env
+            (``None``: the model itself).
         summary: the method's metrics for ``summary.json`` and ``metrics.jsonl``.
         state_dict: the method's own state (counters, random state, learned parts), saved
             with every checkpoint (pickled with ``torch.save``).
@@ -115,6 +118,7 @@ class OnlineSetup:
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     callbacks: list[BaseCallback] = field(default_factory=list)
     algorithm: type[BaseAlgorithm] | None = None
+    eval_policy: Callable[[BaseAlgorithm], Any] | None = None
     summary: Callable[[], dict[str, Any]] = dict
     state_dict: Callable[[], dict[str, Any]] = _no_state
     load_state_dict: Callable[[dict[str, Any]], None] = _ignore_state

@@ -34,6 +34,7 @@ BUILTIN: dict[str, str] = {
     "baseline": "langreward.baseline.plugin:METHOD",
     "lmgt": "langreward.lmgt.plugin:METHOD",
     "lare": "langreward.lare.plugin:METHOD",
+    "lare_marl": "langreward.lare.marl.plugin:METHOD",
     "teduo": "langreward.teduo.plugin:METHOD",
 }
 

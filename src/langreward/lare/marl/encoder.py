@@ -1,0 +1,135 @@
+"""The per-agent latent-reward encoder of a team env: one function for every agent.
+
+The prompt describes one agent's observation, block by block as the team env states it
+(``observation_blocks``), and its action as a one-hot row; candidates are verified on real
+per-agent observations from random team rollouts. Generation, consolidation and repair are
+single-agent LaRe's (:func:`langreward.lare.encoder.obtain_encoder`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from langreward.lare.encoder import Encoder, obtain_encoder
+from langreward.lare.forms import FormError, TaskForm
+from langreward.lare.marl.config import LaReMARLSettings
+from langreward.lare.marl.relabel import one_hot
+from langreward.plugin import RunContext
+
+SAME_FUNCTION_NOTE = (
+    "The same function is applied to each agent's own observation and action; the team is "
+    "scored on the sum over agents and steps."
+)
+
+#: Hand-written encoders of the team tasks (the ``reference`` source, labelled as such).
+REFERENCE_ENCODERS: dict[str, str] = {
+    "MPE2-SimpleSpread": """
+import numpy as np
+
+def evaluation_func(obs, action):
+    n = obs.shape[1] // 6  # agents = landmarks: obs = 4 + 2n + 2(n - 1) + 2(n - 1) dims
+    landmarks = obs[:, 4:4 + 2 * n].reshape(-1, n, 2)
+    others = obs[:, 4 + 2 * n:4 + 4 * n - 2].reshape(-1, n - 1, 2)
+    # distance from each landmark to the nearest agent (this agent at the origin)
+    agents = np.concatenate([np.zeros((obs.shape[0], 1, 2)), others], axis=1)
+    gaps = np.linalg.norm(landmarks[:, :, None, :] - agents[:, None, :, :], axis=-1)
+    coverage = gaps.min(axis=2).sum(axis=1)[:, None]
+    # this agent's distance to its nearest landmark
+    own = np.linalg.norm(landmarks, axis=-1).min(axis=1)[:, None]
+    # other agents closer than two radii (collisions)
+    collisions = (np.linalg.norm(others, axis=-1) < 0.3).sum(axis=1)[:, None].astype(float)
+    # speed
+    speed = np.linalg.norm(obs[:, 0:2], axis=1)[:, None]
+    return [coverage, own, collisions, speed]
+""",
+}
+
+
+def _team(env: gym.Env) -> Any:
+    team = env.unwrapped
+    for field in ("task", "observation_blocks", "action_meanings", "n_agents"):
+        if not hasattr(team, field):
+            raise FormError(
+                f"{env.spec.id if env.spec else type(team).__name__} is not a team env with a "
+                f"stated task (it has no {field!r}); multi-agent LaRe runs on team envs such "
+                "as MPE2-SimpleSpread-v3"
+            )
+    return team
+
+
+def agent_form(env: gym.Env, task: str | None = None) -> TaskForm:
+    """One agent's view of a team env as a :class:`TaskForm` (``task`` replaces the env's).
+
+    Example:
+        >>> import langreward.rl.mpe
+        >>> form = agent_form(gym.make("MPE2-SimpleSpread-v3"))
+        >>> form.obs_dim, form.act_dim, form.action[1]
+        (18, 5, '1 if the agent chose to move left (-x), else 0')
+    """
+    team = _team(env)
+    observation: list[str] = []
+    for _, size, meaning in team.observation_blocks:
+        observation += [f"{meaning}, value {j + 1} of {size}" for j in range(size)]
+    return TaskForm(
+        task=task or team.task,
+        observation=tuple(observation),
+        action=tuple(f"1 if the agent chose to {move}, else 0" for move in team.action_meanings),
+        action_range=(0.0, 1.0),
+        notes=(SAME_FUNCTION_NOTE, "`action` is one-hot: exactly one column is 1."),
+        blocks=tuple(team.observation_blocks),
+    )
+
+
+def agent_transitions(
+    env_id: str, env_kwargs: dict[str, Any] | None = None, count: int = 256, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Real per-agent (observation, one-hot action) rows from random team rollouts."""
+    env = gym.make(env_id, **(env_kwargs or {}))
+    env.action_space.seed(seed)
+    obs, _ = env.reset(seed=seed)
+    observations, actions = [], []
+    while sum(len(o) for o in observations) < count:
+        action = env.action_space.sample()
+        observations.append(np.asarray(obs, dtype=np.float64))
+        actions.append(np.asarray(action))
+        obs, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            obs, _ = env.reset()
+    n_actions = int(env.action_space.nvec[0])
+    env.close()
+    return np.concatenate(observations)[:count], one_hot(np.concatenate(actions), n_actions)[:count]
+
+
+def reference_team_encoder(env_id: str) -> str:
+    """The hand-written encoder of a team task (``MPE2-SimpleSpread-v3`` -> spread's)."""
+    name = env_id.split(":")[-1].rsplit("-v", 1)[0]
+    if name not in REFERENCE_ENCODERS:
+        raise FormError(
+            f"no hand-written encoder for {env_id!r} (available: "
+            f"{', '.join(REFERENCE_ENCODERS)}); use lare_marl.encoder.source: llm or file"
+        )
+    return REFERENCE_ENCODERS[name]
+
+
+def load_team_encoder(settings: LaReMARLSettings, context: RunContext) -> Encoder:
+    """The run's per-agent encoder (reused, from a file, the reference, or the LLM's)."""
+    obs, actions = agent_transitions(context.env_id, context.env_kwargs, seed=context.seed)
+
+    def form() -> TaskForm:
+        env = gym.make(context.env_id, **context.env_kwargs)
+        try:
+            return agent_form(env, settings.task)
+        finally:
+            env.close()
+
+    return obtain_encoder(
+        settings.encoder,
+        context,
+        obs,
+        actions,
+        form=form,
+        reference=lambda: reference_team_encoder(context.env_id),
+    )
