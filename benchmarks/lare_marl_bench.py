@@ -1,4 +1,4 @@
-"""Multi-agent LaRe benchmark: MPE2 simple_spread with one team return per episode.
+"""Multi-agent LaRe benchmark: MPE2 team tasks with one team return per episode.
 
 Every variant trains SB3 PPO with one policy shared by all agents (IPPO) for the same number of
 agent-steps on the same seeds; the training env pays the team return only at the end of each
@@ -8,7 +8,7 @@ agent-steps on the same seeds; the training env pays the team return only at the
 without credit across agents), ``lare-reference`` a hand-written encoder, labelled as such.
 
 Usage:
-    python benchmarks/lare_marl_bench.py spread3 [--seeds 3] [--workers 2]
+    python benchmarks/lare_marl_bench.py spread3|spread6|tag3 [--seeds 3] [--workers 2]
 Writes the table to docs/BENCHMARKS.md and learning curves to docs/benchmarks/lare_marl_<preset>/.
 """
 
@@ -34,6 +34,7 @@ CONFIG = ROOT.parent / "configs" / "lare_marl" / "spread_ippo.yaml"
 PRESETS: dict[str, dict[str, Any]] = {
     "spread3": {"env": {"id": "MPE2-SimpleSpread-v3", "kwargs": {"N": 3}}},
     "spread6": {"env": {"id": "MPE2-SimpleSpread-v3", "kwargs": {"N": 6}}},
+    "tag3": {"env": {"id": "MPE2-SimpleTag-v3", "kwargs": {"num_adversaries": 3}}},
 }
 VARIANTS = ["dense", "episodic", "ircr", "rd", "lare-reference", "lare-llm", "lare-llm-avg"]
 
@@ -114,10 +115,11 @@ def main() -> None:
         configs, args.seeds, args.workers, args.out / args.preset, args.preset
     )
     first = next(iter(configs.values()))
-    agents = first.env.kwargs.get("N", 3)
+    kwargs = first.env.kwargs
+    agents = kwargs.get("N", kwargs.get("num_adversaries", 3))
     header = (
-        f"MPE2 simple_spread with {agents} agents; the team return (sum over agents and steps "
-        f"of the agents' rewards, local_ratio 0.5) is paid only at the end of each 25-step "
+        f"`{first.env.id}` with {agents} learning agents ({kwargs}); the team return (sum over "
+        f"agents and steps of the agents' rewards) is paid only at the end of each 25-step "
         f"episode. SB3 PPO, one policy shared by all agents (IPPO), {first.n_envs} team envs, "
         f"n_steps {first.algo_kwargs['n_steps']}, lr {first.algo_kwargs['learning_rate']}, "
         f"{args.timesteps:,} agent-steps ({args.timesteps // agents:,} env steps), "

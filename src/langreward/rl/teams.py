@@ -35,11 +35,14 @@ class TeamEnv(gym.Env):
     Args:
         make_parallel_env: ``make_parallel_env(render_mode)`` builds the PettingZoo
             ``ParallelEnv`` (called once).
+        team: the agents that learn (default: all); the others act by ``scripted``.
+        scripted: ``scripted(agent, observation) -> action`` for agents outside the team
+            (e.g. a fixed prey).
         horizon_is_terminal: a fixed-length episode's end is part of the task (MPE's 25
             steps): report it as ``terminated`` so that learners do not bootstrap past it.
 
     The episode ends for the team when it ends for any agent. ``info["agent_rewards"]`` holds
-    each agent's own reward (order of ``agents``); the reward is their sum.
+    each team member's own reward (order of ``agents``); the reward is their sum.
     """
 
     metadata = {"render_modes": ["rgb_array"]}
@@ -48,12 +51,19 @@ class TeamEnv(gym.Env):
         self,
         make_parallel_env: Callable[[str | None], Any],
         *,
+        team: Sequence[str] | None = None,
+        scripted: Callable[[str, np.ndarray], int] | None = None,
         horizon_is_terminal: bool = True,
         render_mode: str | None = None,
     ) -> None:
         self.render_mode = render_mode
         self.parallel_env = make_parallel_env(render_mode)
-        self.agents: tuple[str, ...] = tuple(self.parallel_env.possible_agents)
+        everyone = tuple(self.parallel_env.possible_agents)
+        self.agents: tuple[str, ...] = tuple(team) if team is not None else everyone
+        self.outsiders = tuple(a for a in everyone if a not in self.agents)
+        if self.outsiders and scripted is None:
+            raise ValueError(f"agents {self.outsiders} are outside the team: give `scripted`")
+        self.scripted = scripted
         spaces = [self.parallel_env.observation_space(a) for a in self.agents]
         actions = [self.parallel_env.action_space(a) for a in self.agents]
         if len({s.shape for s in spaces}) != 1 or len({a.n for a in actions}) != 1:
@@ -81,13 +91,17 @@ class TeamEnv(gym.Env):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         obs, _ = self.parallel_env.reset(seed=seed, options=options)
+        self._last = obs
         return self._stack(obs), {}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         actions = np.asarray(action).reshape(-1)
-        obs, rewards, terms, truncs, _ = self.parallel_env.step(
-            {a: int(actions[i]) for i, a in enumerate(self.agents)}
-        )
+        joint = {a: int(actions[i]) for i, a in enumerate(self.agents)}
+        for agent in self.outsiders:
+            assert self.scripted is not None
+            joint[agent] = int(self.scripted(agent, np.asarray(self._last[agent])))
+        obs, rewards, terms, truncs, _ = self.parallel_env.step(joint)
+        self._last = obs
         agent_rewards = np.array([float(rewards[a]) for a in self.agents])
         terminated = any(terms.values())
         truncated = any(truncs.values())

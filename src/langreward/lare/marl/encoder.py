@@ -45,6 +45,25 @@ def evaluation_func(obs, action):
     speed = np.linalg.norm(obs[:, 0:2], axis=1)[:, None]
     return [coverage, own, collisions, speed]
 """,
+    # the default layout, 3 predators and 2 obstacles (obs: velocity 0:2, position 2:4,
+    # obstacles 4:8, other predators 8:12, prey 12:14, prey velocity 14:16)
+    "MPE2-SimpleTag": """
+import numpy as np
+
+def evaluation_func(obs, action):
+    prey = obs[:, 12:14]
+    others = obs[:, 8:12].reshape(-1, 2, 2)
+    # this predator's distance to the prey
+    own = np.linalg.norm(prey, axis=1)[:, None]
+    # the team's closest distance to the prey
+    gaps = np.linalg.norm(prey[:, None, :] - others, axis=2)
+    team = np.minimum(own[:, 0], gaps.min(axis=1))[:, None]
+    # touching the prey (centres closer than 0.125)
+    touch = (own < 0.125).astype(float)
+    # speed toward the prey
+    closing = (np.sum(obs[:, 0:2] * prey, axis=1) / (own[:, 0] + 1e-6))[:, None]
+    return [own, team, touch, closing]
+""",
 }
 
 
