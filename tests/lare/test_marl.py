@@ -3,6 +3,8 @@ decoder, and a short IPPO run of every variant through the runner (scripted LLM)
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -244,3 +246,17 @@ def test_a_single_agent_env_gets_one_clear_error(tmp_path) -> None:
     config = load_config(CONFIG, ["env.id=CartPole-v1", "env.kwargs={}", "seeds=[0]"])
     with pytest.raises(MethodError, match="CartPole-v1 is not a fixed-length team env"):
         run_experiment(config, tmp_path / "run")
+
+
+def test_a_fresh_process_builds_the_method_without_registering_the_env_first(tmp_path) -> None:
+    # sweep workers start fresh: the method itself registers the env family it needs
+    code = (
+        "from pathlib import Path\n"
+        "from langreward.plugin import RunContext, get_method\n"
+        "method = get_method('lare_marl')\n"
+        f"ctx = RunContext('{ENV}', 'ppo', 0, 1, 100, Path({str(tmp_path)!r}))\n"
+        "print(method.build(method.settings(variant='episodic'), ctx).env.num_envs)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip().endswith("3")
