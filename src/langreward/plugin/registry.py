@@ -36,6 +36,7 @@ BUILTIN: dict[str, str] = {
     "lare": "langreward.lare.plugin:METHOD",
     "lare_marl": "langreward.lare.marl.plugin:METHOD",
     "teduo": "langreward.teduo.plugin:METHOD",
+    "lgr2": "langreward.lgr2.plugin:METHOD",
 }
 
 _registered: dict[str, Method] = {}

@@ -1,0 +1,182 @@
+"""Instruction -> reward parameters, in two LLM stages as in "Language to Rewards".
+
+1. **Motion descriptor**: the LLM fills a template whose ``{CHOICE: [...]}`` and
+   ``[NUM: default]`` slots describe how the agent and its subgoals should move; a reply that
+   still holds a slot is asked again (a bounded number of times).
+2. **Reward coder**: the LLM turns the description into a JSON :class:`RewardSpec` (terms over
+   ``state``, ``subgoal`` and ``final_goal``), decoded under the schema where the backend can;
+   an invalid answer is shown back to the model with the validation error
+   (``repair_rounds``), then refused with one clear error.
+
+The result is saved with the run (``reward.json``) and reused without any LLM.
+
+Example (a scripted LLM, tests only):
+    >>> from langreward.llm import make_llm
+    >>> replies = iter([FILLED_EXAMPLE, HAND_JSON_EXAMPLE])
+    >>> llm = make_llm("scripted", responses=lambda messages: next(replies))
+    >>> result = translate(llm, "Go to the red target.")
+    >>> result.spec.terms[0].kind, result.descriptor_attempts, result.coder_repairs
+    ('distance', 1, 0)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from langreward.lgr2.reward import ENTITY_WORDS, RewardSpec
+from langreward.llm import LLM, LLMError
+from langreward.plugin import MethodError
+
+DESCRIPTOR_TEMPLATE = """[start of description]
+* The agent should {CHOICE: [reach, stay away from]} the final goal.
+* Each subgoal should be placed {CHOICE: [on the final goal, between the agent and the final goal, next to the agent]}.
+* A subgoal should be at most [NUM: 1.0] units away from where the agent is.
+* The agent has reached the final goal when it is within [NUM: 0.45] units of it.
+[end of description]"""
+
+SLOT = re.compile(r"\{CHOICE:|\[NUM:")
+
+FILLED_EXAMPLE = """[start of description]
+* The agent should reach the final goal.
+* Each subgoal should be placed between the agent and the final goal.
+* A subgoal should be at most 1.0 units away from where the agent is.
+* The agent has reached the final goal when it is within 0.45 units of it.
+[end of description]"""
+
+HAND_JSON_EXAMPLE = (
+    '{"terms": [{"kind": "distance", "a": "subgoal", "b": "final_goal", "weight": -1.0}, '
+    '{"kind": "within", "a": "state", "b": "final_goal", "weight": 5.0, "threshold": 0.45}], '
+    '"bias": 0.0}'
+)
+
+
+class RewardTranslationError(MethodError):
+    """The LLM gave no usable description or reward parameters; the message says what to do."""
+
+
+@dataclass
+class Translation:
+    """The reward parameters and how they were obtained."""
+
+    spec: RewardSpec
+    description: str
+    descriptor_attempts: int = 1
+    coder_repairs: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+
+def descriptor_messages(instruction: str) -> list[dict[str, str]]:
+    return [
+        {
+            "role": "system",
+            "content": "You describe how an agent should move to follow an instruction, by "
+            "filling in a template.",
+        },
+        {
+            "role": "user",
+            "content": f"""Instruction: {instruction}
+
+The agent is controlled at two levels: a high level proposes a subgoal (a position) every few
+steps, and a low level moves the agent toward the subgoal. Fill in this template for the
+instruction. Replace every {{CHOICE: [...]}} with one of its options and every [NUM: default]
+with a number. Use as few words as possible and keep the other lines exactly as they are.
+
+{DESCRIPTOR_TEMPLATE}
+
+Reply with the filled template only, from [start of description] to [end of description].""",
+        },
+    ]
+
+
+def coder_messages(description: str) -> list[dict[str, str]]:
+    entities = "\n".join(f"- {name}: {words}" for name, words in ENTITY_WORDS.items())
+    return [
+        {
+            "role": "system",
+            "content": "You write reward parameters for a reinforcement learning agent as JSON.",
+        },
+        {
+            "role": "user",
+            "content": f"""A high-level policy proposes subgoals. Its reward is a sum of terms over
+three positions:
+{entities}
+
+Each term is one of:
+- {{"kind": "distance", "a": A, "b": B, "weight": W}}: W times the distance between A and B
+  (a negative W rewards being close).
+- {{"kind": "within", "a": A, "b": B, "weight": W, "threshold": T}}: W when A and B are at most
+  T apart, else 0.
+A and B are two different names among state, subgoal, final_goal. Use 1 to 6 terms; at least
+one must mention final_goal. "bias" is a constant added at every step.
+
+Example for a different description:
+{HAND_JSON_EXAMPLE}
+
+Write the reward for this description:
+{description}
+
+Reply with JSON only: {{"terms": [...], "bias": number}}.""",
+        },
+    ]
+
+
+def _cut_description(text: str) -> str:
+    start, end = text.find("[start of description]"), text.find("[end of description]")
+    if start >= 0 and end > start:
+        return text[start : end + len("[end of description]")]
+    return text.strip()
+
+
+def describe_motion(llm: LLM, instruction: str, attempts: int = 3) -> tuple[str, int]:
+    """Stage 1: the filled template and how many replies it took.
+
+    Raises:
+        RewardTranslationError: every reply still held a template slot.
+    """
+    messages = descriptor_messages(instruction)
+    reply = ""
+    for attempt in range(1, attempts + 1):
+        reply = _cut_description(
+            llm.chat(
+                messages, temperature=0.0 if attempt == 1 else 0.3, seed=attempt, max_tokens=200
+            ).text
+        )
+        if not SLOT.search(reply):
+            return reply, attempt
+    raise RewardTranslationError(
+        f"the LLM left template slots unfilled in {attempts} replies (last: {reply[:200]!r}); "
+        "try a larger LLM or give the reward yourself (lgr2.reward.source: hand or file)"
+    )
+
+
+def translate(
+    llm: LLM, instruction: str, *, repair_rounds: int = 2, descriptor_attempts: int = 3
+) -> Translation:
+    """Both stages: instruction -> description -> validated :class:`RewardSpec`.
+
+    Raises:
+        RewardTranslationError: no valid description, or no valid reward after the repairs.
+    """
+    description, attempts = describe_motion(llm, instruction, descriptor_attempts)
+    repairs_before = llm.stats.repairs
+    try:
+        spec = llm.json(
+            coder_messages(description),
+            RewardSpec,
+            max_tokens=400,
+            repair_rounds=repair_rounds,
+        )
+    except LLMError as exc:
+        raise RewardTranslationError(
+            f"the LLM's reward parameters failed validation after {repair_rounds} repair(s): "
+            f"{exc}; try a larger LLM or give the reward yourself (lgr2.reward.source: hand "
+            "or file)"
+        ) from exc
+    return Translation(
+        spec=spec,
+        description=description,
+        descriptor_attempts=attempts,
+        coder_repairs=llm.stats.repairs - repairs_before,
+    )

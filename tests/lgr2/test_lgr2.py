@@ -1,0 +1,304 @@
+"""LGR2: reward parameters from an instruction (scripted LLM), hindsight on both levels, the
+two-level agent through the runner, on a tiny PointMaze."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from stable_baselines3.common.env_util import make_vec_env
+
+from langreward.experiments import load_config, run_experiment
+from langreward.lgr2.agent import TwoLevelSAC
+from langreward.lgr2.buffer import HindsightBuffer
+from langreward.lgr2.reward import HAND_WRITTEN_REACH, RewardSpec, RewardTerm
+from langreward.lgr2.translate import (
+    FILLED_EXAMPLE,
+    HAND_JSON_EXAMPLE,
+    RewardTranslationError,
+    translate,
+)
+from langreward.llm import make_llm
+from langreward.plugin import MethodError
+from langreward.rl.envs import register_env_family
+
+CONFIG = Path(__file__).parents[2] / "configs" / "lgr2" / "pointmaze_umaze.yaml"
+ENV = "PointMaze_UMaze-v3"
+TINY = {
+    "maze_map": [[1, 1, 1, 1], [1, 0, 0, 1], [1, 0, 0, 1], [1, 1, 1, 1]],
+    "max_episode_steps": 40,
+}
+register_env_family(ENV)
+
+
+def scripted(*replies: str):
+    """A scripted LLM (tests only) answering with ``replies`` in turn (the last repeats)."""
+    answers = list(replies)
+
+    def answer(messages):
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+    return make_llm("scripted", responses=answer)
+
+
+# -- reward parameters -------------------------------------------------------------------------
+def test_reward_terms_are_checked_and_compiled() -> None:
+    with pytest.raises(ValueError, match="with itself"):
+        RewardTerm(kind="distance", a="state", b="state", weight=1.0)
+    with pytest.raises(ValueError, match="needs a threshold"):
+        RewardTerm(kind="within", a="state", b="final_goal", weight=1.0)
+    with pytest.raises(ValueError, match="no term mentions final_goal"):
+        RewardSpec(terms=[RewardTerm(kind="distance", a="state", b="subgoal", weight=-1.0)])
+    reward = HAND_WRITTEN_REACH.compile()
+    state, goal, subgoal = np.zeros((2, 2)), np.array([[0.0, 0.4], [3.0, 4.0]]), np.zeros((2, 2))
+    # -|subgoal - goal| - 0.5 |subgoal - state| + 5 [|state - goal| <= 0.45]
+    np.testing.assert_allclose(reward(state, goal, subgoal), [-0.4 + 5.0, -5.0], rtol=1e-6)
+
+
+def test_instruction_becomes_reward_parameters_in_two_stages() -> None:
+    llm = scripted(FILLED_EXAMPLE, HAND_JSON_EXAMPLE)
+    result = translate(llm, "Go to the goal.")
+    assert result.spec.describe() == (
+        "-1 x distance(subgoal, final_goal) ; +5 if distance(state, final_goal) <= 0.45"
+    )
+    assert result.description.startswith("[start of description]")
+    assert result.descriptor_attempts == 1 and result.coder_repairs == 0
+
+
+def test_a_template_slot_left_open_is_asked_again() -> None:
+    unfilled = FILLED_EXAMPLE.replace("reach", "{CHOICE: [reach, stay away from]}")
+    result = translate(scripted(unfilled, FILLED_EXAMPLE, HAND_JSON_EXAMPLE), "Go to the goal.")
+    assert result.descriptor_attempts == 2
+    with pytest.raises(RewardTranslationError, match="left template slots unfilled"):
+        translate(scripted(unfilled), "Go to the goal.")
+
+
+def test_invalid_reward_json_is_repaired_with_the_error_fed_back() -> None:
+    same_entity = HAND_JSON_EXAMPLE.replace('"a": "subgoal"', '"a": "final_goal"')
+    llm = scripted(FILLED_EXAMPLE, same_entity, HAND_JSON_EXAMPLE)
+    result = translate(llm, "Go to the goal.")
+    assert result.coder_repairs == 1
+    repair = llm.backend.requests[-1].messages[-1][1]
+    assert "invalid" in repair and "itself" in repair  # the validation error, fed back
+
+
+def test_reward_json_that_stays_invalid_is_refused_with_one_clear_error() -> None:
+    with pytest.raises(RewardTranslationError, match="failed validation after 2 repair") as info:
+        translate(scripted(FILLED_EXAMPLE, '{"terms": []}'), "Go to the goal.")
+    assert "lgr2.reward.source: hand" in str(info.value)
+
+
+# -- hindsight -----------------------------------------------------------------------------------
+def _filled_buffer(her_ratio: float, capacity: int = 1000) -> HindsightBuffer:
+    buffer = HindsightBuffer(
+        capacity,
+        obs_dim=1,
+        goal_dim=1,
+        action_dim=1,
+        reward_fn=lambda a, na, g, u: -(np.abs(na - g)[:, 0] > 0.5).astype(np.float32),
+        her_ratio=her_ratio,
+    )
+    for episode in range(30):
+        for t in range(10):
+            position = 100 * episode + t  # achieved goals tell episode and step apart
+            buffer.add(
+                np.array([position]), np.array([position + 1]), np.array([-1.0]),
+                np.array([0.0]), np.array([position]), np.array([position + 1]), done=False,
+            )  # fmt: skip
+        buffer.end_episode()
+    return buffer
+
+
+@pytest.mark.parametrize("capacity", [1000, 155])  # 155: the ring has overwritten old episodes
+def test_future_goals_come_from_the_same_episode_later_on(capacity) -> None:
+    batch = _filled_buffer(0.8, capacity).sample(2000)
+    obs = batch.observations.numpy()
+    position, goal = obs[:, 0], obs[:, 1]
+    relabelled = goal != -1.0
+    assert 0.75 < relabelled.mean() < 0.85
+    assert np.all(goal[relabelled] // 100 == position[relabelled] // 100)  # same episode
+    assert np.all(goal[relabelled] >= position[relabelled] + 1)  # a future achieved goal
+    # rewards are recomputed for the relabelled goal (0 when it is the next achieved goal)
+    rewards = batch.rewards.numpy()[:, 0]
+    np.testing.assert_array_equal(rewards, -(np.abs(position + 1 - goal) > 0.5).astype(float))
+    assert (rewards[relabelled] == 0).any() and (rewards[~relabelled] == -1).all()
+
+
+def test_without_hindsight_goals_stay_as_stored() -> None:
+    goals = _filled_buffer(0.0).sample(500).observations.numpy()[:, 1]
+    assert np.all(goals == -1.0)
+
+
+def _agent(her_ratio: float = 0.8, **kwargs) -> TwoLevelSAC:
+    env = make_vec_env(ENV, n_envs=1, seed=0, env_kwargs=TINY)
+    reward = HAND_WRITTEN_REACH.compile()
+    return TwoLevelSAC(
+        None,
+        env,
+        high_reward=lambda achieved, next_achieved, goal, subgoal: reward(achieved, goal, subgoal),
+        subgoal_bounds=([-2.0, -2.0], [2.0, 2.0]),
+        k=5,
+        her_ratio=her_ratio,
+        learning_starts=100,
+        batch_size=32,
+        policy_kwargs={"net_arch": [16]},
+        **kwargs,
+    )
+
+
+def test_the_relabelled_high_level_reward_is_r_phi_of_the_sampled_transition() -> None:
+    agent = _agent()
+    agent.learn(300)
+    buffer = agent.high.replay_buffer
+    assert len(buffer) == 60  # one high-level transition per 5-step segment
+    seen = {}
+
+    def recording(achieved, next_achieved, goal, action):
+        seen.update(achieved=achieved, goal=goal, action=action)
+        return agent._high_reward(achieved, next_achieved, goal, action)
+
+    buffer.reward_fn = recording
+    batch = buffer.sample(256)
+    goal = batch.observations.numpy()[:, agent.obs_dim :]
+    np.testing.assert_allclose(goal, seen["goal"])  # the policy sees the relabelled goal
+    expected = HAND_WRITTEN_REACH.compile()(
+        seen["achieved"], seen["goal"], agent.subgoal(seen["action"])
+    )
+    np.testing.assert_allclose(batch.rewards.numpy()[:, 0], expected, rtol=1e-6)
+    stored = {tuple(g) for g in buffer.goal[: len(buffer)]}
+    relabelled = [tuple(g) not in stored for g in goal]
+    assert 0.6 < np.mean(relabelled) < 0.95  # ~80 % future achieved goals
+
+
+def test_the_low_level_relabels_within_its_segment_and_rewards_reaching_the_subgoal() -> None:
+    agent = _agent()
+    agent.learn(300)
+    buffer = agent.low.replay_buffer
+    batch = buffer.sample(512)
+    obs = batch.observations.numpy()
+    position, goal = obs[:, :2], obs[:, agent.obs_dim :]
+    reached = np.linalg.norm(batch.next_observations.numpy()[:, :2] - goal, axis=1) <= 0.45
+    np.testing.assert_array_equal(batch.rewards.numpy()[:, 0], np.where(reached, 0.0, -1.0))
+    # a relabelled goal is the achieved goal after a later transition of the same segment
+    n = len(buffer)
+    stored_obs, achieved_after = buffer.obs[:n], buffer.next_achieved[:n]
+    subgoals = {tuple(g) for g in buffer.goal[:n]}
+    checked = 0
+    for row, g in zip(obs, goal, strict=True):
+        if tuple(g) in subgoals:
+            continue
+        i = np.flatnonzero((stored_obs == row[: agent.obs_dim]).all(axis=1))[0]
+        j = np.flatnonzero((achieved_after == g).all(axis=1))[0]
+        assert 0 <= j - i < 5 and buffer.episode_end[i] == buffer.episode_end[j]
+        checked += 1
+    assert checked > 300  # ~80 % of 512
+
+
+def test_save_and_load_keep_the_policy_the_buffers_and_the_counters(tmp_path) -> None:
+    agent = _agent()
+    agent.learn(300)
+    agent.save(tmp_path / "model.zip")
+    agent.save_replay_buffer(tmp_path / "buffer.pkl")
+    again = TwoLevelSAC.load(
+        tmp_path / "model.zip",
+        env=agent.env,
+        high_reward=agent.high_reward,
+        subgoal_bounds=([-2.0, -2.0], [2.0, 2.0]),
+        k=5,
+        learning_starts=100,
+        batch_size=32,
+    )
+    again.load_replay_buffer(tmp_path / "buffer.pkl")
+    obs = agent.env.reset()
+    np.testing.assert_allclose(
+        agent.predict(obs, deterministic=True)[0], again.predict(obs, deterministic=True)[0]
+    )
+    assert again.num_timesteps == 300 and again.stats()["transitions"] == 300
+    assert len(again.high.replay_buffer) == 60
+
+
+# -- through the runner --------------------------------------------------------------------------
+def _config(*overrides: str):
+    return load_config(
+        CONFIG,
+        [
+            "env.kwargs={maze_map: [[1, 1, 1, 1], [1, 0, 0, 1], [1, 0, 0, 1], [1, 1, 1, 1]], "
+            "max_episode_steps: 40}",
+            "total_timesteps=300",
+            "seeds=[0]",
+            "eval={every: 0, episodes: 2}",
+            "checkpoint_every=0",
+            "algo_kwargs={batch_size: 32, policy_kwargs: {net_arch: [16]}}",
+            "lgr2.learning_starts=100",
+            "lgr2.k=5",
+            *overrides,
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["lgr2.variant=flat"],
+        ["lgr2.variant=hrl"],
+        ["lgr2.reward.source=hand"],
+        ["lgr2.reward.source=hand", "lgr2.her=false"],
+    ],
+    ids=["flat", "hrl", "hand", "no-her"],
+)
+def test_every_arm_trains_through_the_runner(overrides, tmp_path) -> None:
+    result = run_experiment(_config(*overrides), tmp_path / "run")
+    summary = result.summary
+    assert summary["status"] == "finished" and summary["timesteps_done"] == 300
+    method = summary["method_summary"]
+    assert 0.0 <= method["success_rate"] <= 1.0
+    if overrides[0] == "lgr2.variant=flat":
+        assert summary["algorithm"] == "SAC"
+    else:
+        assert summary["algorithm"] == "TwoLevelSAC" and method["transitions"] == 300
+        assert np.isfinite(method["subgoal_distance"])
+
+
+def test_lgr2_with_a_scripted_llm_saves_its_reward_and_reuses_it(tmp_path, monkeypatch) -> None:
+    import langreward.plugin.run_llm as run_llm_module
+
+    monkeypatch.setattr(
+        run_llm_module, "make_llm", lambda spec, cache: scripted(FILLED_EXAMPLE, HAND_JSON_EXAMPLE)
+    )
+    result = run_experiment(_config("llm=scripted"), tmp_path / "run")
+    method = result.summary["method_summary"]
+    assert method["origin"] == "llm:scripted" and method["coder_repairs"] == 0
+    assert method["reward"].startswith("-1 x distance(subgoal, final_goal)")
+    saved = RewardSpec.model_validate_json(
+        '{"terms": %s}'
+        % __import__("json").dumps(
+            __import__("json").loads((tmp_path / "run" / "reward.json").read_text())["spec"][
+                "terms"
+            ]
+        )
+    )
+    assert saved.terms[1].threshold == 0.45
+    # another run reads that file without any LLM
+    monkeypatch.setattr(run_llm_module, "make_llm", None)
+    path = tmp_path / "run" / "reward.json"
+    again = run_experiment(
+        _config("lgr2.reward={source: file, path: %s}" % path), tmp_path / "again"
+    )
+    assert again.summary["method_summary"]["origin"] == f"file:{path}"
+
+
+def test_a_env_without_goals_gets_one_clear_error(tmp_path) -> None:
+    config = load_config(CONFIG, ["env.id=Pendulum-v1", "env.kwargs={}", "seeds=[0]"])
+    with pytest.raises(MethodError, match="Pendulum-v1 is not a goal env"):
+        run_experiment(config, tmp_path / "run")
+
+
+def test_the_runner_evaluates_the_two_level_agent_with_its_segment_state() -> None:
+    agent = _agent()
+    obs = agent.env.reset()
+    _, (subgoals, steps) = agent.predict(obs, deterministic=True)
+    _, (same, later) = agent.predict(obs, (subgoals, steps), np.zeros(1, bool), True)
+    np.testing.assert_array_equal(same, subgoals)  # kept within the segment
+    assert later[0] == 2 and gym.spaces.Box(-2, 2, (2,)).contains(subgoals[0].astype(np.float32))
