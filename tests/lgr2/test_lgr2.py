@@ -3,6 +3,7 @@ two-level agent through the runner, on a tiny PointMaze."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gymnasium as gym
@@ -15,6 +16,7 @@ from langreward.lgr2.agent import TwoLevelSAC
 from langreward.lgr2.buffer import HindsightBuffer
 from langreward.lgr2.reward import HAND_WRITTEN_REACH, RewardSpec, RewardTerm
 from langreward.lgr2.translate import (
+    DESCRIPTOR_TEMPLATE,
     FILLED_EXAMPLE,
     HAND_JSON_EXAMPLE,
     RewardTranslationError,
@@ -67,12 +69,26 @@ def test_instruction_becomes_reward_parameters_in_two_stages() -> None:
     assert result.descriptor_attempts == 1 and result.coder_repairs == 0
 
 
-def test_a_template_slot_left_open_is_asked_again() -> None:
+def test_a_template_slot_left_open_is_asked_again_then_filled_slot_by_slot() -> None:
     unfilled = FILLED_EXAMPLE.replace("reach", "{CHOICE: [reach, stay away from]}")
     result = translate(scripted(unfilled, FILLED_EXAMPLE, HAND_JSON_EXAMPLE), "Go to the goal.")
-    assert result.descriptor_attempts == 2
-    with pytest.raises(RewardTranslationError, match="left template slots unfilled"):
-        translate(scripted(unfilled), "Go to the goal.")
+    assert result.descriptor_attempts == 2 and result.descriptor_mode == "free text"
+    # a model that keeps echoing the template: each choice is asked on its own (calibrated)
+
+    def echoing(messages):  # a scripted LLM (tests only) that answers choices with "B"
+        prompt = messages[-1]["content"]
+        if "single letter" in prompt:
+            return "B"
+        return DESCRIPTOR_TEMPLATE if "Fill in this template" in prompt else HAND_JSON_EXAMPLE
+
+    result = translate(make_llm("scripted", responses=echoing), "Go to the goal.")
+    assert result.descriptor_mode == "slot by slot" and "{CHOICE" not in result.description
+    assert "within 0.45 units" in result.description  # numbers keep their defaults
+    lines = result.description.splitlines()
+    assert lines[1] in (
+        "* The agent should reach the final goal.",
+        "* The agent should stay away from the final goal.",
+    )
 
 
 def test_invalid_reward_json_is_repaired_with_the_error_fed_back() -> None:
@@ -178,7 +194,7 @@ def test_the_low_level_relabels_within_its_segment_and_rewards_reaching_the_subg
     buffer = agent.low.replay_buffer
     batch = buffer.sample(512)
     obs = batch.observations.numpy()
-    position, goal = obs[:, :2], obs[:, agent.obs_dim :]
+    goal = obs[:, agent.obs_dim :]
     reached = np.linalg.norm(batch.next_observations.numpy()[:, :2] - goal, axis=1) <= 0.45
     np.testing.assert_array_equal(batch.rewards.numpy()[:, 0], np.where(reached, 0.0, -1.0))
     # a relabelled goal is the achieved goal after a later transition of the same segment
@@ -271,20 +287,14 @@ def test_lgr2_with_a_scripted_llm_saves_its_reward_and_reuses_it(tmp_path, monke
     method = result.summary["method_summary"]
     assert method["origin"] == "llm:scripted" and method["coder_repairs"] == 0
     assert method["reward"].startswith("-1 x distance(subgoal, final_goal)")
-    saved = RewardSpec.model_validate_json(
-        '{"terms": %s}'
-        % __import__("json").dumps(
-            __import__("json").loads((tmp_path / "run" / "reward.json").read_text())["spec"][
-                "terms"
-            ]
-        )
-    )
+    record = json.loads((tmp_path / "run" / "reward.json").read_text())
+    saved = RewardSpec.model_validate(record["spec"])
     assert saved.terms[1].threshold == 0.45
     # another run reads that file without any LLM
     monkeypatch.setattr(run_llm_module, "make_llm", None)
     path = tmp_path / "run" / "reward.json"
     again = run_experiment(
-        _config("lgr2.reward={source: file, path: %s}" % path), tmp_path / "again"
+        _config(f"lgr2.reward={{source: file, path: {path}}}"), tmp_path / "again"
     )
     assert again.summary["method_summary"]["origin"] == f"file:{path}"
 

@@ -105,6 +105,7 @@ def obtain_reward(settings: LGR2Settings, context: RunContext) -> tuple[RewardSp
             "instruction": instruction,
             "description": result.description,
             "descriptor_attempts": result.descriptor_attempts,
+            "descriptor_mode": result.descriptor_mode,
             "coder_repairs": result.coder_repairs,
         }
     saved.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,9 @@
 
 1. **Motion descriptor**: the LLM fills a template whose ``{CHOICE: [...]}`` and
    ``[NUM: default]`` slots describe how the agent and its subgoals should move; a reply that
-   still holds a slot is asked again (a bounded number of times).
+   still holds a slot is asked again (a bounded number of times). A model that keeps echoing
+   the template (the embedded 1.5B model does) then fills it slot by slot: each choice by
+   :meth:`LLM.choose` (calibrated, free of letter-position bias), each number at its default.
 2. **Reward coder**: the LLM turns the description into a JSON :class:`RewardSpec` (terms over
    ``state``, ``subgoal`` and ``final_goal``), decoded under the schema where the backend can;
    an invalid answer is shown back to the model with the validation error
@@ -22,8 +24,7 @@ Example (a scripted LLM, tests only):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from langreward.lgr2.reward import ENTITY_WORDS, RewardSpec
 from langreward.llm import LLM, LLMError
@@ -37,6 +38,8 @@ DESCRIPTOR_TEMPLATE = """[start of description]
 [end of description]"""
 
 SLOT = re.compile(r"\{CHOICE:|\[NUM:")
+CHOICE = re.compile(r"\{CHOICE: \[([^\]]*)\]\}")
+NUMBER = re.compile(r"\[NUM: ([^\]]*)\]")
 
 FILLED_EXAMPLE = """[start of description]
 * The agent should reach the final goal.
@@ -63,8 +66,8 @@ class Translation:
     spec: RewardSpec
     description: str
     descriptor_attempts: int = 1
+    descriptor_mode: str = "free text"  # or "slot by slot"
     coder_repairs: int = 0
-    log: list[dict[str, Any]] = field(default_factory=list)
 
 
 def descriptor_messages(instruction: str) -> list[dict[str, str]]:
@@ -129,26 +132,46 @@ def _cut_description(text: str) -> str:
     return text.strip()
 
 
-def describe_motion(llm: LLM, instruction: str, attempts: int = 3) -> tuple[str, int]:
-    """Stage 1: the filled template and how many replies it took.
+def fill_slots(llm: LLM, instruction: str, template: str = DESCRIPTOR_TEMPLATE) -> str:
+    """The template filled one slot at a time: each ``{CHOICE: [...]}`` by ``llm.choose``,
+    each ``[NUM: default]`` at its default.
 
     Raises:
-        RewardTranslationError: every reply still held a template slot.
+        RewardTranslationError: the LLM named none of a slot's options.
     """
+    lines = []
+    for line in template.splitlines():
+        match = CHOICE.search(line)
+        if match:
+            options = [option.strip() for option in match.group(1).split(",")]
+            question = (
+                f"Instruction: {instruction}\n\nThe agent is controlled at two levels: a high "
+                "level proposes a subgoal (a position) every few steps, a low level moves the "
+                "agent toward it. Which words complete this line of a description of how the "
+                f"agent should move?\n{line}"
+            )
+            try:
+                chosen = llm.choose(question, options).option
+            except LLMError as exc:
+                raise RewardTranslationError(
+                    f"no usable choice for {line.strip()!r}: {exc}"
+                ) from exc
+            line = line.replace(match.group(0), chosen)
+        lines.append(NUMBER.sub(lambda number: number.group(1).strip(), line))
+    return "\n".join(lines)
+
+
+def describe_motion(llm: LLM, instruction: str, attempts: int = 3) -> tuple[str, int, str]:
+    """Stage 1: the filled template, how many free-text replies were asked, and the mode
+    (``"free text"``, or ``"slot by slot"`` after ``attempts`` replies that kept a slot)."""
     messages = descriptor_messages(instruction)
-    reply = ""
     for attempt in range(1, attempts + 1):
-        reply = _cut_description(
-            llm.chat(
-                messages, temperature=0.0 if attempt == 1 else 0.3, seed=attempt, max_tokens=200
-            ).text
-        )
+        temperature = 0.0 if attempt == 1 else 0.3
+        text = llm.chat(messages, temperature=temperature, seed=attempt, max_tokens=200).text
+        reply = _cut_description(text)
         if not SLOT.search(reply):
-            return reply, attempt
-    raise RewardTranslationError(
-        f"the LLM left template slots unfilled in {attempts} replies (last: {reply[:200]!r}); "
-        "try a larger LLM or give the reward yourself (lgr2.reward.source: hand or file)"
-    )
+            return reply, attempt, "free text"
+    return fill_slots(llm, instruction), attempts, "slot by slot"
 
 
 def translate(
@@ -157,9 +180,10 @@ def translate(
     """Both stages: instruction -> description -> validated :class:`RewardSpec`.
 
     Raises:
-        RewardTranslationError: no valid description, or no valid reward after the repairs.
+        RewardTranslationError: no usable choice for a slot, or no valid reward after the
+            repairs.
     """
-    description, attempts = describe_motion(llm, instruction, descriptor_attempts)
+    description, attempts, mode = describe_motion(llm, instruction, descriptor_attempts)
     repairs_before = llm.stats.repairs
     try:
         spec = llm.json(
@@ -178,5 +202,6 @@ def translate(
         spec=spec,
         description=description,
         descriptor_attempts=attempts,
+        descriptor_mode=mode,
         coder_repairs=llm.stats.repairs - repairs_before,
     )
