@@ -42,6 +42,8 @@ class EnvFamily:
         extra: the langreward extra that installs ``package``.
         image_only: SB3 trains on the image of its dict observation (MiniGrid's mission text
             cannot go into a policy network).
+        quiet_import: its package prints notices on import that concern none of its envs used
+            here (Gymnasium-Robotics prints one about its Adroit envs); they are not shown.
     """
 
     name: str
@@ -51,6 +53,7 @@ class EnvFamily:
     package: str | None = None
     extra: str | None = None
     image_only: bool = False
+    quiet_import: bool = False
 
 
 #: Known families, first match wins (so MountainCarContinuous comes before MountainCar).
@@ -79,6 +82,7 @@ FAMILIES: tuple[EnvFamily, ...] = (
         module="gymnasium_robotics.",
         package="gymnasium_robotics",
         extra="robotics",
+        quiet_import=True,
     ),
     EnvFamily(
         "MiniGrid",

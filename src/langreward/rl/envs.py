@@ -5,7 +5,9 @@ What a family needs comes from :mod:`langreward.families`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 from collections.abc import Callable
 
 import gymnasium as gym
@@ -31,7 +33,12 @@ def register_env_family(env_id: str) -> None:
     if family is None or family.package is None:
         return
     try:
-        module = importlib.import_module(family.package)
+        with (
+            contextlib.redirect_stderr(io.StringIO())
+            if family.quiet_import
+            else contextlib.nullcontext()
+        ):
+            module = importlib.import_module(family.package)
     except ImportError as exc:
         raise ImportError(
             f"{env_id} needs the {family.package!r} package: "
