@@ -81,24 +81,20 @@ def proxy_correlation(group: Group) -> str:
     return f"{float(np.median(values)):+.2f}" if values else "—"
 
 
-def warm_encoder_cache(config: Any) -> None:
+def generate_once(llm_spec: str, form: Any, obs: Any, actions: Any, encoder: Any) -> None:
     """Generate the encoder once here, with every core, so the parallel seeds hit the cache
     instead of each generating it at once on one core."""
-    from langreward.lare.config import LaReSettings
-    from langreward.lare.encoder import EncoderGenerationError, generate_encoder, sample_transitions
-    from langreward.lare.forms import form_for
+    from langreward.lare.encoder import EncoderGenerationError, generate_encoder
     from langreward.llm import make_llm
 
-    settings = LaReSettings.model_validate(config.lare)
-    obs, actions = sample_transitions(config.env.id, config.env.kwargs, seed=config.seeds[0])
-    llm = make_llm(settings.encoder.llm or config.llm)
+    llm = make_llm(llm_spec)
     try:
         result = generate_encoder(
             llm,
-            form_for(config.env.id),
+            form,
             obs,
             actions,
-            settings.encoder,
+            encoder,
             progress=lambda message: print(f"   {message}", flush=True),
         )
         print(f"   encoder: {result.chosen}", flush=True)
@@ -106,6 +102,35 @@ def warm_encoder_cache(config: Any) -> None:
         print(f"   encoder generation failed: {exc}", flush=True)
     finally:
         llm.close()
+
+
+def warm_encoder_cache(config: Any) -> None:
+    from langreward.lare.config import LaReSettings
+    from langreward.lare.encoder import sample_transitions
+    from langreward.lare.forms import form_for
+
+    settings = LaReSettings.model_validate(config.lare)
+    obs, actions = sample_transitions(config.env.id, config.env.kwargs, seed=config.seeds[0])
+    generate_once(
+        settings.encoder.llm or config.llm, form_for(config.env.id), obs, actions, settings.encoder
+    )
+
+
+def generation_note(run_dirs: list[Path], with_code: bool = False) -> str:
+    """How the first run's encoder was generated (and its code), from its encoder.json."""
+    logs = [d / "encoder.json" for d in find_run_dirs(run_dirs) if (d / "encoder.json").is_file()]
+    if not logs:
+        return ""
+    record = json.loads(logs[0].read_text())
+    steps = [
+        f"{e['step']}: {'ok' if e['ok'] else e.get('reason') or 'failed'}"
+        for e in record.get("log", [])
+    ]
+    note = f"\n\nEncoder generation (seed 0, {record.get('chosen', '?')}): " + "; ".join(steps)
+    if with_code:
+        code = logs[0].with_suffix(".py").read_text().strip()
+        note += f".\n\nThe LLM's encoder:\n\n```python\n{code}\n```"
+    return note if with_code else note + "."
 
 
 def main() -> None:
@@ -150,19 +175,7 @@ def main() -> None:
             extra={"proxy corr": proxy_correlation, "encoder": encoder_origin},
         )
     )
-    generation = find_run_dirs([args.out / args.preset / "lare-llm"])
-    logs = [d / "encoder.json" for d in generation if (d / "encoder.json").is_file()]
-    if logs:
-        record = json.loads(logs[0].read_text())
-        steps = [
-            f"{e['step']}: {'ok' if e['ok'] else e.get('reason') or 'failed'}"
-            for e in record.get("log", [])
-        ]
-        body += (
-            f"\n\nEncoder generation (seed 0, {record.get('chosen', '?')}): "
-            + "; ".join(steps)
-            + "."
-        )
+    body += generation_note([args.out / args.preset / "lare-llm"])
     publish(f"lare_{args.preset}", f"LaRe: {args.preset}", body, sweep_dirs, not args.no_docs)
 
 

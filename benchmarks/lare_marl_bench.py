@@ -15,7 +15,6 @@ Writes the table to docs/BENCHMARKS.md and learning curves to docs/benchmarks/la
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import date
@@ -24,10 +23,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_utils import publish, results_table, run_variants  # noqa: E402
-from lare_bench import encoder_origin, proxy_correlation  # noqa: E402
+from lare_bench import (  # noqa: E402
+    encoder_origin,
+    generate_once,
+    generation_note,
+    proxy_correlation,
+)
 
 from langreward.experiments import validate_config  # noqa: E402
-from langreward.experiments.report_data import find_run_dirs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CONFIG = ROOT.parent / "configs" / "lare_marl" / "spread_ippo.yaml"
@@ -67,32 +70,15 @@ def variant_config(preset: str, variant: str, llm: str, timesteps: int) -> Any:
 
 
 def warm_encoder_cache(config: Any) -> None:
-    """Generate the encoder once here, so the parallel seeds hit the LLM cache."""
     import gymnasium as gym
 
-    from langreward.lare.encoder import EncoderGenerationError, generate_encoder
     from langreward.lare.marl.config import LaReMARLSettings
     from langreward.lare.marl.encoder import agent_form, agent_transitions
-    from langreward.llm import make_llm
 
     settings = LaReMARLSettings.model_validate(config.lare_marl)
     obs, actions = agent_transitions(config.env.id, config.env.kwargs, seed=config.seeds[0])
-    llm = make_llm(settings.encoder.llm or config.llm)
-    try:
-        form = agent_form(gym.make(config.env.id, **config.env.kwargs))
-        result = generate_encoder(
-            llm,
-            form,
-            obs,
-            actions,
-            settings.encoder,
-            progress=lambda message: print(f"   {message}", flush=True),
-        )
-        print(f"   encoder: {result.chosen}", flush=True)
-    except EncoderGenerationError as exc:
-        print(f"   encoder generation failed: {exc}", flush=True)
-    finally:
-        llm.close()
+    form = agent_form(gym.make(config.env.id, **config.env.kwargs))
+    generate_once(settings.encoder.llm or config.llm, form, obs, actions, settings.encoder)
 
 
 def main() -> None:
@@ -147,16 +133,7 @@ def main() -> None:
             extra={"proxy corr": proxy_correlation, "encoder": encoder_origin},
         )
     )
-    generation = find_run_dirs([args.out / args.preset / v for v in llm_variants])
-    logs = [d / "encoder.json" for d in generation if (d / "encoder.json").is_file()]
-    if logs:
-        record = json.loads(logs[0].read_text())
-        steps = [
-            f"{e['step']}: {'ok' if e['ok'] else e.get('reason') or 'failed'}"
-            for e in record.get("log", [])
-        ]
-        body += f"\n\nEncoder generation ({record.get('chosen', '?')}): " + "; ".join(steps) + "."
-        body += f"\n\nThe LLM's encoder:\n\n```python\n{logs[0].with_suffix('.py').read_text().strip()}\n```"
+    body += generation_note([args.out / args.preset / v for v in llm_variants], with_code=True)
     publish(
         f"lare_marl_{args.preset}",
         f"Multi-agent LaRe: {args.preset}",
