@@ -64,13 +64,13 @@ def speed(args: argparse.Namespace) -> None:
     gym.register_envs(gymnasium_robotics)
     env_id = PRESETS["umaze"]
     sac = {"batch_size": 256, "learning_rate": 1e-3, "policy_kwargs": {"net_arch": [256, 256]}}
-    # learning starts at once: every timed step makes one low-level gradient step
+    # learning starts after the first episode: the timed steps then make one gradient step each
     reward = HAND_WRITTEN_REACH.compile()
 
     def flat() -> Any:
         env = make_vec_env(env_id, n_envs=1, seed=0)
         return SAC("MultiInputPolicy", env, replay_buffer_class=HerReplayBuffer,
-                   learning_starts=256, gradient_steps=1, **sac)  # fmt: skip
+                   learning_starts=301, gradient_steps=1, **sac)  # fmt: skip
 
     def two_level() -> Any:
         env = make_vec_env(env_id, n_envs=1, seed=0)
@@ -80,7 +80,7 @@ def speed(args: argparse.Namespace) -> None:
             high_reward=lambda a, na, g, s: reward(a, g, s),
             subgoal_bounds=([-2.5, -2.5], [2.5, 2.5]),
             k=15,
-            learning_starts=256,
+            learning_starts=301,
             gradient_steps=1,
             **sac,
         )
@@ -104,7 +104,7 @@ def speed(args: argparse.Namespace) -> None:
         f"`{env_id}`, {args.steps:,} env steps per run, {args.repeats} runs of each, "
         "alternating in one process; SAC 256x256, batch 256, one low-level gradient step per "
         "env step (the two-level agent adds one high-level step per 15-step segment), learning "
-        f"from step 256. torch threads: {os.environ.get('OMP_NUM_THREADS', 'default')}, "
+        f"from step 301 (after the first 300-step episode: SB3's HER samples only finished episodes). torch threads: {os.environ.get('OMP_NUM_THREADS', 'default')}, "
         f"{os.cpu_count()} cores, {date.today().isoformat()}. Command: `OMP_NUM_THREADS=1 "
         f"python benchmarks/lgr2_bench.py speed --steps {args.steps} --repeats "
         f"{args.repeats}`.\n\n" + "\n".join(lines)
@@ -125,7 +125,7 @@ def arm_config(preset: str, arm: str, timesteps: int, llm: str) -> Any:
         "name": f"bench-lgr2-{preset}-{arm}",
         "env": {"id": PRESETS[preset], "kwargs": {}},
         "total_timesteps": timesteps,
-        "eval": {"every": max(1, timesteps // 10), "episodes": 10},
+        "eval": {"every": max(1, timesteps // 10), "episodes": 5},
         "checkpoint_every": max(1, timesteps // 10),
         "llm": llm,
         "lgr2": section,

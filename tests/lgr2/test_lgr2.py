@@ -312,3 +312,9 @@ def test_the_runner_evaluates_the_two_level_agent_with_its_segment_state() -> No
     _, (same, later) = agent.predict(obs, (subgoals, steps), np.zeros(1, bool), True)
     np.testing.assert_array_equal(same, subgoals)  # kept within the segment
     assert later[0] == 2 and gym.spaces.Box(-2, 2, (2,)).contains(subgoals[0].astype(np.float32))
+
+
+def test_flat_her_needs_learning_to_start_after_the_first_episode(tmp_path) -> None:
+    config = _config("lgr2.variant=flat", "lgr2.learning_starts=30")
+    with pytest.raises(MethodError, match="more than the episode length \\(40\\)"):
+        run_experiment(config, tmp_path / "run")

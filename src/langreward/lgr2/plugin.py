@@ -145,6 +145,12 @@ def build(settings: LGR2Settings, context: RunContext) -> OnlineSetup:
     summary: dict[str, Any] = {"variant": settings.variant, "her": settings.her}
 
     if settings.variant == "flat":
+        horizon = probe.spec.max_episode_steps if probe.spec is not None else None
+        if settings.her and horizon and settings.learning_starts <= horizon:
+            raise MethodError(
+                f"lgr2.learning_starts={settings.learning_starts}: SB3's HerReplayBuffer samples "
+                f"only finished episodes; give more than the episode length ({horizon})"
+            )
         kwargs: dict[str, Any] = {"learning_starts": settings.learning_starts}
         if settings.her:
             kwargs.update(

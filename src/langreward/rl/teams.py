@@ -121,23 +121,20 @@ class AgentSlotVecEnv(VecEnv):
     """One VecEnv slot per agent of each team env of ``venv`` (parameter sharing).
 
     Slot ``e * n_agents + i`` is agent ``i`` of team env ``e``. Each slot's reward is the
-    team reward (``reward="team"``: what the team env returns, e.g. an episodic team return)
-    or the agent's own reward (``reward="agent"``, from ``info["agent_rewards"]``). Each slot's
-    info holds ``agent_reward`` (the agent's own reward before any wrapper withheld it);
+    team reward (what the team env returns, e.g. an episodic team return; a method relabels
+    it per agent). Each slot's info holds ``agent_reward`` (the agent's own reward, even where
+    a wrapper withheld the team's);
     ``episode`` (Monitor's team episode) is given to the team's first slot only, so episodes
     are counted once per team.
     """
 
-    def __init__(self, venv: VecEnv, reward: str = "team") -> None:
-        if reward not in ("team", "agent"):
-            raise ValueError(f"reward must be 'team' or 'agent', got {reward!r}")
+    def __init__(self, venv: VecEnv) -> None:
         space = venv.observation_space
         if not isinstance(space, gym.spaces.Box) or len(space.shape) < 2:
             raise ValueError("AgentSlotVecEnv needs a team env with (agents, ...) observations")
         if not isinstance(venv.action_space, gym.spaces.MultiDiscrete):
             raise ValueError("AgentSlotVecEnv needs one discrete action per agent")
         self.venv = venv
-        self.reward = reward
         self.n_teams = venv.num_envs
         self.n_agents = int(space.shape[0])
         agent_obs = gym.spaces.Box(
@@ -145,7 +142,6 @@ class AgentSlotVecEnv(VecEnv):
         )
         agent_action = gym.spaces.Discrete(int(venv.action_space.nvec[0]))
         super().__init__(self.n_teams * self.n_agents, agent_obs, agent_action)
-        self._actions: np.ndarray | None = None
 
     def _slots(self, team_values: np.ndarray) -> np.ndarray:
         return np.asarray(team_values).reshape(self.num_envs, *np.shape(team_values)[2:])
@@ -160,10 +156,8 @@ class AgentSlotVecEnv(VecEnv):
         obs, rewards, dones, infos = self.venv.step_wait()
         slot_infos: list[dict[str, Any]] = []
         slot_rewards = np.repeat(np.asarray(rewards, dtype=np.float32), self.n_agents)
-        for e, info in enumerate(infos):
+        for info in infos:
             own = np.asarray(info.get("agent_rewards", np.zeros(self.n_agents)), np.float32)
-            if self.reward == "agent":
-                slot_rewards[e * self.n_agents : (e + 1) * self.n_agents] = own
             for i in range(self.n_agents):
                 slot = {"agent_reward": float(own[i])}
                 if "terminal_observation" in info:
