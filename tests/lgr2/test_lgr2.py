@@ -32,7 +32,12 @@ TINY = {
     "maze_map": [[1, 1, 1, 1], [1, 0, 0, 1], [1, 0, 0, 1], [1, 1, 1, 1]],
     "max_episode_steps": 40,
 }
-register_env_family(ENV)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _mazes_registered() -> None:
+    # at test time, not at collection: other modules' parameters must not depend on it
+    register_env_family(ENV)
 
 
 def scripted(*replies: str):

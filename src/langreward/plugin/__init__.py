@@ -7,8 +7,8 @@ validates its settings section with the method's settings class, builds it with 
 
 Example:
     >>> from langreward.plugin import get_method, method_names
-    >>> method_names()[:3]
-    ['baseline', 'lare', 'lmgt']
+    >>> method_names()[:4]
+    ['baseline', 'lare', 'lare_marl', 'lgr2']
     >>> get_method("lmgt").settings.__name__
     'LMGTSettings'
 """

@@ -15,7 +15,6 @@ observation (``observation_blocks``), read by methods that describe the task to 
 
 Example:
     >>> import gymnasium as gym
-import numpy as np
     >>> env = gym.make("MPE2-SimpleSpread-v3", N=3)
     >>> env.observation_space.shape, env.unwrapped.observation_blocks[2]
     ((3, 18), (4, 6, 'position of each of the 3 landmarks relative to the agent (x, y pairs)'))
