@@ -335,23 +335,24 @@ def form_of(settings: LaReSettings, env_id: str, env: gym.Env | None = None) -> 
             env.close()
 
 
+def read_env(context: RunContext, read: Callable[[gym.Env], Any]) -> Any:
+    """``read(env)`` on a fresh env of the run, closed afterwards."""
+    env = gym.make(context.env_id, **context.env_kwargs)
+    try:
+        return read(env)
+    finally:
+        env.close()
+
+
 def load_encoder(settings: LaReSettings, context: RunContext) -> Encoder:
     """The run's encoder for a single-agent env: see :func:`obtain_encoder`."""
     obs, actions = sample_transitions(context.env_id, context.env_kwargs, seed=context.seed)
-
-    def env_form() -> TaskForm:
-        env = gym.make(context.env_id, **context.env_kwargs)
-        try:
-            return form_of(settings, context.env_id, env)
-        finally:
-            env.close()
-
     return obtain_encoder(
         settings.encoder,
         context,
         obs,
         actions,
-        form=env_form,
+        form=lambda: read_env(context, lambda env: form_of(settings, context.env_id, env)),
         reference=lambda: reference_encoder(context.env_id),
     )
 

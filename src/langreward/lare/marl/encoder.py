@@ -13,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from langreward.lare.encoder import Encoder, obtain_encoder
+from langreward.lare.encoder import Encoder, obtain_encoder, read_env
 from langreward.lare.forms import FormError, TaskForm
 from langreward.lare.marl.config import LaReMARLSettings
 from langreward.lare.marl.relabel import one_hot
@@ -136,19 +136,11 @@ def reference_team_encoder(env_id: str) -> str:
 def load_team_encoder(settings: LaReMARLSettings, context: RunContext) -> Encoder:
     """The run's per-agent encoder (reused, from a file, the reference, or the LLM's)."""
     obs, actions = agent_transitions(context.env_id, context.env_kwargs, seed=context.seed)
-
-    def form() -> TaskForm:
-        env = gym.make(context.env_id, **context.env_kwargs)
-        try:
-            return agent_form(env, settings.task)
-        finally:
-            env.close()
-
     return obtain_encoder(
         settings.encoder,
         context,
         obs,
         actions,
-        form=form,
+        form=lambda: read_env(context, lambda env: agent_form(env, settings.task)),
         reference=lambda: reference_team_encoder(context.env_id),
     )
