@@ -13,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from langreward.lare.encoder import Encoder, obtain_encoder, read_env
+from langreward.lare.encoder import Encoder, obtain_encoder, read_env, sample_transitions
 from langreward.lare.forms import FormError, TaskForm
 from langreward.lare.marl.config import LaReMARLSettings
 from langreward.lare.marl.relabel import one_hot
@@ -105,21 +105,15 @@ def agent_form(env: gym.Env, task: str | None = None) -> TaskForm:
 def agent_transitions(
     env_id: str, env_kwargs: dict[str, Any] | None = None, count: int = 256, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Real per-agent (observation, one-hot action) rows from random team rollouts."""
-    env = gym.make(env_id, **(env_kwargs or {}))
-    env.action_space.seed(seed)
-    obs, _ = env.reset(seed=seed)
-    observations, actions = [], []
-    while sum(len(o) for o in observations) < count:
-        action = env.action_space.sample()
-        observations.append(np.asarray(obs, dtype=np.float64))
-        actions.append(np.asarray(action))
-        obs, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            obs, _ = env.reset()
-    n_actions = int(env.action_space.nvec[0])
-    env.close()
-    return np.concatenate(observations)[:count], one_hot(np.concatenate(actions), n_actions)[:count]
+    """Real per-agent (observation, one-hot action) rows from random team rollouts: the
+    team's rows of :func:`~langreward.lare.encoder.sample_transitions`, one per agent."""
+    team_obs, team_actions = sample_transitions(env_id, env_kwargs, count=count, seed=seed)
+    agents = team_actions.shape[1]
+    probe = gym.make(env_id, **(env_kwargs or {}))
+    n_actions = int(probe.action_space.nvec[0])
+    probe.close()
+    obs = team_obs.reshape(len(team_obs) * agents, -1)[:count]
+    return obs, one_hot(team_actions.reshape(-1)[:count], n_actions)
 
 
 def reference_team_encoder(env_id: str) -> str:
