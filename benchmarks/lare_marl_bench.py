@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "lare_marl")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--note", default="", help="a sentence on how this run was made")
     args = parser.parse_args()
 
     configs = {v: variant_config(args.preset, v, args.llm, args.timesteps) for v in args.variants}
@@ -133,6 +134,8 @@ def main() -> None:
             extra={"proxy corr": proxy_correlation, "encoder": encoder_origin},
         )
     )
+    if args.note:
+        body += f"\n\n{args.note}"
     body += generation_note([args.out / args.preset / v for v in llm_variants], with_code=True)
     publish(
         f"lare_marl_{args.preset}",

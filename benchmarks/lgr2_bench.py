@@ -103,7 +103,8 @@ def speed(args: argparse.Namespace) -> None:
     body = (
         f"`{env_id}`, {args.steps:,} env steps per run, {args.repeats} runs of each, "
         "alternating in one process; SAC 256x256, batch 256, one low-level gradient step per "
-        "env step (the two-level agent adds one high-level step per 15-step segment), learning "
+        "env step (the two-level agent adds one high-level step per 15-step segment; its "
+        "high-level reward is the hand-written one: no LLM), seed 0, learning "
         f"from step 301 (after the first 300-step episode: SB3's HER samples only finished episodes). torch threads: {os.environ.get('OMP_NUM_THREADS', 'default')}, "
         f"{os.cpu_count()} cores, {date.today().isoformat()}. Command: `OMP_NUM_THREADS=1 "
         f"python benchmarks/lgr2_bench.py speed --steps {args.steps} --repeats "
@@ -211,6 +212,8 @@ def arms(args: argparse.Namespace) -> None:
     )
     if rewards:
         body += "\n\nThe LLM's reward parameters: " + "; ".join(rewards) + "."
+    if args.note:
+        body += f"\n\n{args.note}"
     publish(f"lgr2_{args.preset}", f"LGR2: {args.preset}", body, sweep_dirs, not args.no_docs)
 
 
@@ -230,6 +233,7 @@ def main() -> None:
     full.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     full.add_argument("--out", type=Path, default=ROOT / "runs" / "lgr2")
     full.add_argument("--no-docs", action="store_true")
+    full.add_argument("--note", default="", help="a sentence on how this run was made")
     args = parser.parse_args()
     speed(args) if args.command == "speed" else arms(args)
 
