@@ -1,7 +1,7 @@
 """TEDUO on the two-room level: every policy on the four cells, step 1's label quality, wall time
 per stage and the fine-tuning's throughput and memory.
 
-    python benchmarks/teduo_bench.py --arms llm --seeds 1
+    python benchmarks/teduo_bench.py --arms llm --seeds 3 --workers 2
     python benchmarks/teduo_bench.py --arms verifier --seeds 3 --episodes 40
 
 Arms (both start from ``configs/teduo/two_rooms.yaml``):
@@ -179,6 +179,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="seeds run at once")
     parser.add_argument("--llm", default="embedded:qwen2.5-coder-1.5b")
     parser.add_argument("--episodes", type=int, help="episodes per cell (default: the config's)")
     parser.add_argument("--no-docs", action="store_true")
@@ -189,7 +190,7 @@ def main() -> None:
         result = run_sweep(
             arm_config(arm, args.llm, args.episodes),
             seeds=args.seeds,
-            workers=1,
+            workers=args.workers,
             out_dir=ROOT / "runs" / "teduo" / arm,
         )
         for run in result.runs:
@@ -231,7 +232,7 @@ def header(settings: dict[str, Any], llm: str) -> str:
         f"{sft['epochs']} epoch(s); the agent re-queries after at most {sft['max_actions']} "
         f"actions. "
         f"{platform.machine()}, 2 cores, 1 torch thread, {date.today().isoformat()}. "
-        f"Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 1` and "
+        f"Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 3 --workers 2` and "
         f"`python benchmarks/teduo_bench.py --arms verifier --seeds 3 --episodes 40`."
     )
 

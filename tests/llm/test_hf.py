@@ -8,6 +8,7 @@ from langreward.llm import ModelNotAvailableError, make_llm
 
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
+torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,9 @@ def tiny_model_dir(tmp_path_factory):
         eos_token_id=2,
         pad_token_id=0,
         bos_token_id=2,
+        initializer_range=1.0,  # large random weights: replies differ from prompt to prompt
     )
+    torch.manual_seed(0)
     transformers.GPT2LMHeadModel(config).save_pretrained(path)
     return path
 
@@ -48,3 +51,27 @@ def test_hf_backend_chat_and_logprob_choice(tiny_model_dir):
 def test_hf_missing_dir_is_clear(tmp_path):
     with pytest.raises(ModelNotAvailableError, match="config.json"):
         make_llm(f"hf:{tmp_path}", cache=False)
+
+
+def test_hf_batch_generates_what_one_by_one_generates(tiny_model_dir):
+    llm = make_llm(f"hf:{tiny_model_dir}", cache=False)
+    prompts = ["hello", "yes no A B hello", "B", "no no", "A yes B"]  # left padding matters
+    alone = [llm.chat(p, max_tokens=5).text for p in prompts]
+    assert len(set(alone)) > 2  # some end at once, others go on
+    calls = llm.stats.calls
+    together = llm.batch_chat(prompts, max_tokens=5)
+    assert [r.text for r in together] == alone
+    assert llm.stats.calls == calls + len(prompts)
+    assert llm.backend.batches
+
+
+def test_llm_complete_many_answers_cached_requests_from_the_cache(tmp_path, tiny_model_dir):
+    from langreward.llm.types import CompletionRequest
+
+    llm = make_llm(f"hf:{tiny_model_dir}", cache=tmp_path / "cache.sqlite")
+    first = CompletionRequest.build([{"role": "user", "content": "hello"}], max_tokens=4)
+    second = CompletionRequest.build([{"role": "user", "content": "A B"}], max_tokens=4)
+    llm.complete(first)
+    replies = llm.complete_many([first, second])
+    assert [r.cached for r in replies] == [True, False]
+    assert llm.stats.cache_hits == 1

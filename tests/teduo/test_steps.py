@@ -4,6 +4,7 @@ tabular Q-learning."""
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 pytest.importorskip("minigrid")
 pytest.importorskip("minari")
 
-from langreward.llm import make_llm  # noqa: E402
+from langreward.llm import LLMError, make_llm  # noqa: E402
 from langreward.teduo import Goal, collect_dataset, encode_state, make_level, reset_layout  # noqa: E402
 from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance  # noqa: E402
 from langreward.teduo.achieved import achieved, achieved_batch  # noqa: E402
@@ -226,7 +227,49 @@ def test_llm_agent_plays_its_list_then_asks_again_and_gives_up_after_its_queries
     assert actions == [2, 2, NO_OP, NO_OP, NO_OP] and agent.queries == 2
     babble = LLMAgent(make_llm("scripted", responses=["I think so"]), max_actions=3, max_queries=1)
     assert [babble(state, None, "go") for _ in range(4)] == [NO_OP] * 4
-    assert babble.stats() == {"queries": 1, "unusable_replies": 1, "episodes_out_of_queries": 1}
+    assert babble.stats() == {
+        "queries": 1,
+        "unusable_replies": 1,
+        "failed_queries": 0,
+        "episodes_out_of_queries": 1,
+    }
     babble.reset()
     babble(state, None, "go")
     assert babble.queries == 2  # a new episode asks again
+
+
+def test_llm_agent_asks_once_per_round_for_every_episode_whose_list_ran_out() -> None:
+    from langreward.teduo.agent import NO_OP, LLMAgent
+
+    state = {"grid": np.zeros((3, 3, 3), np.uint8), "direction": 0, "carrying": np.array([1, 0])}
+    script = {"go left": "left", "go right": "right, right"}
+    agent = LLMAgent(make_llm("scripted", responses=script, cache=False), max_actions=4)
+    rounds = [agent.act_many([(0, state, None, "go left"), (1, state, None, "go right")])]
+    rounds.append(agent.act_many([(0, state, None, "go left"), (1, state, None, "go right")]))
+    assert rounds == [[0, 1], [0, 1]]
+    assert agent.queries == 3  # slot 0 twice (one action a list), slot 1 once
+
+    def broken(messages):
+        raise LLMError("server down")
+
+    failing = LLMAgent(make_llm("scripted", responses=broken, cache=False), max_actions=2)
+    assert failing.act_many([(0, state, None, "go"), (1, state, None, "go")]) == [NO_OP, NO_OP]
+    assert failing.stats()["failed_queries"] == 2  # contained, counted
+
+
+def test_episodes_run_side_by_side_give_what_one_by_one_gives() -> None:
+    from langreward.teduo.evaluate import evaluate_cell, plan_episodes, run_episodes
+
+    goals = [Goal("goto", ("key", "grey")), Goal("open", ("door", "blue"))]
+
+    def moves(state, goal, text):  # deterministic, so that both ways must agree
+        return zlib.crc32(state["grid"].tobytes() + bytes([int(state["direction"])])) % 3
+
+    together = run_episodes(plan_episodes("two-rooms", goals, [0, 1, 2], 4, seed=3), moves)
+    alone = [
+        run_episodes([e], moves)[0] for e in plan_episodes("two-rooms", goals, [0, 1, 2], 4, 3)
+    ]
+    assert together == alone and len({r["invalid"] for r in together}) > 1
+    refuses = lambda state, goal, text: None  # noqa: E731
+    cell = evaluate_cell("two-rooms", refuses, goals, [0, 1, 2], episodes=3, seed=3)
+    assert cell == {"episodes": 0, "not_applicable": 3}

@@ -95,6 +95,33 @@ class LLM:
                 raise
             if store:
                 self.store(request, reply)
+        self._count(request, reply)
+        return reply
+
+    def complete_many(self, requests: Sequence[CompletionRequest]) -> list[Completion]:
+        """Answer several requests: cached ones from the cache, the rest in one
+        :meth:`Backend.complete_many` call (one pass on a backend that batches)."""
+        replies: list[Completion | None] = [
+            self.cache.get(self.backend.identity, r) if self.cache else None for r in requests
+        ]
+        missing = [i for i, reply in enumerate(replies) if reply is None]
+        if missing:
+            try:
+                fresh = self.backend.complete_many([requests[i] for i in missing])
+            except LLMError:
+                with self._lock:
+                    self.stats.calls += len(missing)
+                    self.stats.errors += len(missing)
+                raise
+            for i, reply in zip(missing, fresh, strict=True):
+                self.store(requests[i], reply)
+                replies[i] = reply
+        answered = [reply for reply in replies if reply is not None]
+        for request, reply in zip(requests, answered, strict=True):
+            self._count(request, reply)
+        return answered
+
+    def _count(self, request: CompletionRequest, reply: Completion) -> None:
         with self._lock:
             self.stats.calls += 1
             self.stats.cache_hits += reply.cached
@@ -106,7 +133,6 @@ class LLM:
                 "request": request.to_dict(),
                 "response": reply.to_dict(),
             }
-        return reply
 
     def store(self, request: CompletionRequest, reply: Completion) -> None:
         """Put a reply into the cache (no-op without a cache or for a cached reply)."""
@@ -428,7 +454,16 @@ class LLM:
         max_concurrency: int = 4,
         **settings: Any,
     ) -> list[ChatResult | LLMError]:
-        """:meth:`chat` over many prompts with bounded concurrency (errors returned in place)."""
+        """:meth:`chat` over many prompts with bounded concurrency (errors returned in place).
+        On a backend that batches (``hf``), single greedy replies are generated in one pass."""
+        if self.backend.batches and settings.get("n", 1) == 1:
+            request = {key: value for key, value in settings.items() if key != "n"}
+            requests = [CompletionRequest.build(as_messages(p), **request) for p in prompts]
+            try:
+                replies = self.complete_many(requests)
+            except LLMError as exc:
+                return [exc] * len(prompts)
+            return [ChatResult([reply.text], [reply]) for reply in replies]
         return self.batch(
             [lambda llm, p=p: llm.chat(p, **settings) for p in prompts],
             max_concurrency=max_concurrency,

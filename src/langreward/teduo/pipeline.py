@@ -35,7 +35,7 @@ from langreward.teduo.baselines import raw_tabular_policies, train_gcbc
 from langreward.teduo.collect import ACTIONS, RANDOM_ACTIONS, collect_dataset
 from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.distill import Example, plans_for_goal
-from langreward.teduo.evaluate import CELLS, Policy, evaluate_cell
+from langreward.teduo.evaluate import CELLS, Policy, evaluate_cells
 from langreward.teduo.finetune import base_model_dir, finetune
 from langreward.teduo.goals import Goal, goals_in_layout, phrase, split_goals
 from langreward.teduo.labels import (
@@ -462,20 +462,16 @@ class TEDUOPipeline:
             STEP2: step2,
             "random actions (reference)": lambda state, goal, text: rng.randrange(RANDOM_ACTIONS),
         }
-        rows = {}
-        for name, policy in policies.items():
-            rows[name] = {
-                f"{layouts} / {goal_set}": evaluate_cell(
-                    self.level,
-                    policy,
-                    cell_goals[goal_set],
-                    cell_layouts[layouts],
-                    episodes,
-                    self.context.eval_seed,
-                    test_phrasing=goal_set == "test goals",
-                )
-                for layouts, goal_set in CELLS
-            }
+        cells = {
+            f"{layouts} / {goal_set}": (
+                cell_goals[goal_set], cell_layouts[layouts], goal_set == "test goals"
+            )
+            for layouts, goal_set in CELLS
+        }  # fmt: skip
+        rows = {
+            name: evaluate_cells(self.level, policy, cells, episodes, self.context.eval_seed)
+            for name, policy in policies.items()
+        }
         result = {
             "episodes_per_cell": episodes,
             "rows": rows,
