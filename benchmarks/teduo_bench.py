@@ -2,7 +2,8 @@
 per stage and the fine-tuning's throughput and memory.
 
     python benchmarks/teduo_bench.py --arms llm --seeds 3 --workers 2
-    python benchmarks/teduo_bench.py --arms verifier --seeds 3 --episodes 40
+    python benchmarks/teduo_bench.py --arms verifier verifier-rooms verifier-dqn --seeds 3 \
+        --episodes 40
 
 Arms (both start from ``configs/teduo/two_rooms.yaml``):
 
@@ -10,6 +11,9 @@ Arms (both start from ``configs/teduo/two_rooms.yaml``):
   relevant objects and labels sample states; step 3 fine-tunes the 0.5B embedded model.
 - ``verifier``: steps 1-2 with BabyAI's rules in place of the LLM (an oracle stand-in for the
   abstraction and the labels), no step 3: the ceiling of steps 1-2 and the baselines' rows.
+- ``verifier-rooms``: as ``verifier``, with the paper's rule that drops the other rooms from
+  the abstract state when the goal's objects are in the agent's room.
+- ``verifier-dqn``: as ``verifier``, step 2 by Stable-Baselines3's DQN trained offline.
 
 Runs are kept in ``benchmarks/runs/teduo/<arm>`` (a rerun skips finished seeds and resumes
 unfinished ones at their first unfinished stage); the section in docs/BENCHMARKS.md is built
@@ -34,11 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_utils import update_benchmarks_md  # noqa: E402
 
 from langreward.experiments import run_sweep, validate_config  # noqa: E402
+from langreward.teduo.config import DQNSettings  # noqa: E402
 from langreward.teduo.evaluate import CELLS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CONFIG = ROOT.parent / "configs" / "teduo" / "two_rooms.yaml"
-ARMS = ("llm", "verifier")
+ARMS = ("llm", "verifier", "verifier-rooms", "verifier-dqn")
 
 
 def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
@@ -47,10 +52,16 @@ def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
     data["llm"] = llm
     if episodes:
         data["eval"]["episodes"] = episodes
-    if arm == "verifier":
+    if arm.startswith("verifier"):
         data["teduo"]["abstraction"] = "oracle"
         data["teduo"]["labels"]["labeller"] = "verifier"
         data["teduo"]["distill"] = False
+    if arm not in ("verifier", "llm"):  # variants of steps 1-2: the baselines are shared
+        data["teduo"]["baselines"] = False
+    if arm == "verifier-rooms":
+        data["teduo"]["drop_other_rooms"] = True
+    if arm == "verifier-dqn":
+        data["teduo"]["qlearning"]["algorithm"] = "dqn"
     return validate_config(data, f"teduo/{arm}")
 
 
@@ -233,7 +244,10 @@ def header(settings: dict[str, Any], llm: str) -> str:
         f"actions. "
         f"{platform.machine()}, 2 cores, 1 torch thread, {date.today().isoformat()}. "
         f"Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 3 --workers 2` and "
-        f"`python benchmarks/teduo_bench.py --arms verifier --seeds 3 --episodes 40`."
+        f"`python benchmarks/teduo_bench.py --arms verifier verifier-rooms verifier-dqn --seeds 3 "
+        f"--episodes 40`. Arms verifier-rooms (the paper's rule dropping the other rooms) and "
+        f"verifier-dqn (step 2 by SB3's DQN, {DQNSettings().gradient_steps:,} gradient steps per goal) vary steps "
+        f"1-2 only; their baselines are the verifier arm's."
     )
 
 

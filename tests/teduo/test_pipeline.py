@@ -113,6 +113,24 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     assert set(summary["method_summary"]["timings"]) >= {"collect", "label", "qlearn"}
 
 
+def test_step_2_with_dqn_writes_tables_and_networks_and_is_evaluated(tmp_path: Path) -> None:
+    raw = json.loads(json.dumps(CONFIG))
+    raw["teduo"].update(distill=False, baselines=False)
+    raw["teduo"]["qlearning"] = {"algorithm": "dqn", "dqn": {"gradient_steps": 300}}
+    result = run_experiment(validate_config(raw), tmp_path / "run")
+    assert result.status == "finished"
+    root = tmp_path / "run"
+    report = json.loads((root / "qlearning.json").read_text())
+    assert {entry["algorithm"] for entry in report.values()} == {"dqn"}
+    for gid in report:
+        assert (root / "qtables" / f"{gid}.npz").exists() and (
+            root / "qtables" / f"{gid}.pt"
+        ).exists()
+    rows = json.loads((root / "evaluation.json").read_text())["rows"]
+    dqn = rows["step-2 policies (DQN, LLM abstraction and labels)"]
+    assert dqn["train layouts / train goals"]["episodes"] == 6
+
+
 @pytest.mark.ray
 def test_a_run_given_ray_labels_its_goals_there(tmp_path: Path) -> None:
     """`langreward run --ray local`: the label stage runs one Ray task per goal; the labels

@@ -94,6 +94,29 @@ def test_abstraction_keeps_what_matters_and_drops_the_rest(data: Transitions) ->
     assert f"the {obj[1]} {obj[0]}" in text and "In front of you:" in text
 
 
+def test_other_rooms_are_dropped_when_the_goal_object_is_in_the_agents_room(
+    data: Transitions,
+) -> None:
+    batch = data.batch()
+    obj = _some_object(data)
+    relevance = Relevance.of_goal(Goal("goto", obj))
+    full = AbstractView(relevance).planes_batch(batch)
+    dropped = AbstractView(relevance, drop_other_rooms=True).planes_batch(batch)
+    # two rooms: x 0-5 and 5-10, the wall (and its door) at x = 5
+    agent_x = np.argwhere(full[:, 6])[:, 1]
+    object_x = np.array([np.argwhere(p[4])[:, 0].max() if p[4].any() else -1 for p in full])
+    left = (agent_x < 5) & (object_x >= 0) & (object_x < 5)
+    right = (agent_x > 5) & (object_x > 5)
+    across = ((agent_x < 5) & (object_x > 5)) | ((agent_x > 5) & (object_x >= 0) & (object_x < 5))
+    assert left.any() and right.any() and across.any()
+    assert not dropped[left][:, :, 6:].any() and not dropped[right][:, :, :5].any()
+    assert np.array_equal(dropped[left][:, :, :6], full[left][:, :, :6])  # the wall stays
+    assert np.array_equal(dropped[right][:, :, 5:], full[right][:, :, 5:])
+    assert np.array_equal(dropped[across], full[across])  # the goal is elsewhere: all kept
+    view = AbstractView(relevance, drop_other_rooms=True)
+    assert len(set(view.keys(batch))) < len(set(AbstractView(relevance).keys(batch)))
+
+
 def test_llm_abstraction_is_schema_checked_and_repaired() -> None:
     """Scripted LLM (tests only): an invalid first answer is repaired with the error."""
     llm = make_llm(
@@ -169,6 +192,31 @@ def test_q_learning_solves_a_corridor_and_keeps_unseen_pairs_out() -> None:
     assert table.converged and [table.greedy(s) for s in range(3)] == [2, 2, 2]
     assert np.isclose(table.q[0, 2], 0.7**2) and np.isneginf(table.q[0, 1])
     assert not table.known(3) and table.likeliest_next[1, 2] == 2
+
+
+def test_dqn_learns_the_corridor_offline_and_fills_a_table_like_the_tabular_one() -> None:
+    from langreward.teduo.config import DQNSettings
+    from langreward.teduo.dqn import solve_goal_dqn
+
+    # stored states 0..4 in abstract states 0 -> 1 -> 2 -> 3 (goal); 4 is state 0 seen again
+    observations = np.eye(5, dtype=np.float32)[[0, 1, 2, 3, 0]]
+    rows = np.array([0, 1, 2, 3, 0])
+    frm, act, to = (
+        np.array([0, 1, 2, 4, 1, 0]),
+        np.array([2, 2, 2, 0, 0, 1]),
+        np.array([1, 2, 3, 4, 1, 4]),
+    )
+    achieved = np.array([False, False, False, True, False])
+    settings = DQNSettings(gradient_steps=600, batch_size=6, target_update=100, net_arch=[32])
+    table, net, report = solve_goal_dqn(
+        observations, rows, frm, act, to, achieved, actions_count=6, gamma=0.7,
+        settings=settings, seed=0,
+    )  # fmt: skip
+    assert [table.greedy(s) for s in range(3)] == [2, 2, 2]
+    assert abs(table.q[2, 2] - 1.0) < 0.1 and abs(table.q[1, 2] - 0.7) < 0.1
+    assert np.isneginf(table.q[0, 3]) and not table.known(3)  # unseen pairs stay out
+    assert report["transitions"] == 6 and table.iterations == 600
+    assert net.greedy(observations[1]) == 2  # the network decides where the table cannot
 
 
 def _some_object(data: Transitions) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from langreward.teduo.achieved import DIRECTION_VECTORS, agent_tile, tiles_of
 from langreward.teduo.goals import Goal
+from langreward.teduo.rooms import room_view
 from langreward.teduo.state import DIRECTIONS
 
 ObjectType = Literal["ball", "box", "key", "door"]
@@ -139,10 +140,12 @@ class AbstractView:
     """The fixed abstraction rules for one goal's :class:`Relevance`, on batches of states
     (:class:`~langreward.teduo.transitions.Transitions` arrays) or one state."""
 
-    def __init__(self, relevance: Relevance) -> None:
+    def __init__(self, relevance: Relevance, *, drop_other_rooms: bool = False) -> None:
+        """``drop_other_rooms``: the paper's rule (see :mod:`~langreward.teduo.rooms`)."""
         from minigrid.core.constants import COLOR_TO_IDX, OBJECT_TO_IDX
 
         self.relevance = relevance
+        self.drop_other_rooms = drop_other_rooms
         self.goal_object = relevance.goal_object.as_object()
         self.goal_location = (
             relevance.goal_location.as_object() if relevance.goal_location else None
@@ -189,6 +192,11 @@ class AbstractView:
         inside = (fx >= 0) & (fx < width) & (fy >= 0) & (fy < height)
         rows = np.arange(count)[inside]
         planes[rows, 7, fx[inside], fy[inside]] = 1
+        if self.drop_other_rooms:
+            keep = room_view(planes[:, 0].astype(bool) | door, ax, ay)
+            named = (planes[:, 4] | planes[:, 5]).astype(bool)
+            alone = ~(named & ~keep).reshape(count, -1).any(axis=1)  # all named in the room
+            planes[alone] *= keep[alone][:, None].astype(np.uint8)
         return planes
 
     @staticmethod

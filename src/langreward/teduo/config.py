@@ -70,13 +70,29 @@ class ProxySettings(_Section):
     epochs: int = Field(60, ge=1)
 
 
-class QLearningSettings(_Section):
-    """Step 2: tabular Q-learning per goal."""
+class DQNSettings(_Section):
+    """Step 2's DQN option (``teduo.qlearning.dqn``)."""
 
+    gradient_steps: int = Field(5_000, ge=1, description="gradient steps per goal")
+    batch_size: int = Field(256, ge=1)
+    learning_rate: float = Field(1e-3, gt=0.0)
+    target_update: int = Field(250, ge=1, description="gradient steps between target copies")
+    net_arch: list[int] = Field(default_factory=lambda: [256, 256])
+
+
+class QLearningSettings(_Section):
+    """Step 2: Q-learning per goal, tabular (the paper's default) or DQN."""
+
+    algorithm: Literal["tabular", "dqn"] = Field(
+        "tabular",
+        description="tabular: synchronous Q-learning to convergence; dqn: Stable-Baselines3's "
+        "DQN trained offline on the same transitions (see teduo.dqn)",
+    )
     alpha: float = Field(0.1, gt=0.0, le=1.0)
     gamma: float = Field(0.7, gt=0.0, lt=1.0)
     tol: float = Field(1e-6, gt=0.0)
     max_iterations: int = Field(20_000, ge=1)
+    dqn: DQNSettings = Field(default_factory=DQNSettings)
 
 
 class TEDUOSettings(_Section):
@@ -88,6 +104,11 @@ class TEDUOSettings(_Section):
         "llm",
         description="llm: the run's LLM names each goal's relevant objects; oracle: the goal's "
         "own objects, a stand-in for tests and ablations",
+    )
+    drop_other_rooms: bool = Field(
+        False,
+        description="the paper's last abstraction rule: when the goal's objects are all in "
+        "the agent's room, leave the other rooms out of the abstract state",
     )
     data: DataSettings = Field(default_factory=DataSettings)
     goals: GoalSettings = Field(default_factory=GoalSettings)

@@ -28,13 +28,14 @@ import numpy as np
 
 from langreward.llm import MalformedReplyError
 from langreward.plugin import MethodError, RunContext
-from langreward.teduo.abstraction import AbstractView, Relevance, ask_relevance
+from langreward.teduo.abstraction import AbstractView, Relevance, as_batch, ask_relevance
 from langreward.teduo.achieved import achieved, achieved_batch, tiles_of
 from langreward.teduo.agent import LLMAgent
 from langreward.teduo.baselines import raw_tabular_policies, train_gcbc
 from langreward.teduo.collect import ACTIONS, RANDOM_ACTIONS, collect_dataset
 from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.distill import Example, plans_for_goal
+from langreward.teduo.dqn import QNetwork, observations_of, solve_goal_dqn
 from langreward.teduo.evaluate import CELLS, Policy, evaluate_cells
 from langreward.teduo.finetune import base_model_dir, finetune
 from langreward.teduo.goals import Goal, goals_in_layout, phrase, split_goals
@@ -53,6 +54,7 @@ from langreward.teduo.state import state_text
 from langreward.teduo.transitions import Transitions, load_transitions
 
 STEP2 = "step-2 policies (tabular, LLM abstraction and labels)"
+STEP2_DQN = "step-2 policies (DQN, LLM abstraction and labels)"
 
 
 def goal_id(index: int, goal: Goal) -> str:
@@ -114,7 +116,10 @@ class TEDUOPipeline:
         """Each goal's abstraction (goals whose abstraction failed are left out)."""
         entries = _read(self.root / "abstractions.json")
         return {
-            gid: AbstractView(Relevance.model_validate(entry["relevance"]))
+            gid: AbstractView(
+                Relevance.model_validate(entry["relevance"]),
+                drop_other_rooms=self.settings.drop_other_rooms,
+            )
             for gid, entry in entries.items()
             if entry["relevance"] is not None
         }
@@ -304,28 +309,30 @@ class TEDUOPipeline:
         report = {}
         q = self.settings.qlearning
         (root / "qtables").mkdir(exist_ok=True)
+        transitions = (data.states_from, data.actions, data.states_to)
         for gid, view in self.views().items():
             rewards = np.load(root / "rewards" / f"{gid}.npy")
             rows, keys = index_states(view.keys(batch))
-            table, transitions = solve_goal(
-                rows,
-                data.states_from,
-                data.actions,
-                data.states_to,
-                rewards,
-                actions_count=ACTIONS,
-                alpha=q.alpha,
-                gamma=q.gamma,
-                tol=q.tol,
-                max_iterations=q.max_iterations,
-            )
+            extra: dict[str, Any] = {}
+            if q.algorithm == "dqn":
+                table, net, extra = solve_goal_dqn(
+                    observations_of(view, batch), rows, *transitions, rewards,
+                    actions_count=ACTIONS, gamma=q.gamma, settings=q.dqn, seed=self.context.seed,
+                )  # fmt: skip
+                net.save(root / "qtables" / f"{gid}.pt")
+            else:
+                table, extra["transitions"] = solve_goal(
+                    rows, *transitions, rewards, actions_count=ACTIONS, alpha=q.alpha,
+                    gamma=q.gamma, tol=q.tol, max_iterations=q.max_iterations,
+                )  # fmt: skip
             table.save(root / "qtables" / f"{gid}.npz", keys)
             report[gid] = {
+                "algorithm": q.algorithm,
                 "abstract_states": len(keys),
-                "transitions": transitions,
                 "goal_states": int(rewards.sum()),
                 "iterations": table.iterations,
                 "converged": table.converged,
+                **extra,
             }
         _write(root / "qlearning.json", report)
         self._timed("qlearn", started)
@@ -416,14 +423,18 @@ class TEDUOPipeline:
 
     # -- evaluation ---------------------------------------------------------------------
     def tabular_policy(self) -> tuple[Policy, dict[str, int]]:
-        """The step-2 policies: greedy on each training goal's Q-table; a random action in an
-        abstract state the data never showed; no answer for a goal without a table."""
+        """The step-2 policies: greedy on each training goal's Q-table; in an abstract state
+        the data never showed, DQN's network (with ``algorithm: dqn``) or a random action; no
+        answer for a goal without a table."""
         views = self.views()
         tables = {}
+        networks = {}
         for gid, goal in self.goals():
             if gid in views:
                 table, keys = QTable.load(self.root / "qtables" / f"{gid}.npz")
                 tables[goal] = (views[gid], table, {k: i for i, k in enumerate(keys)})
+                if (self.root / "qtables" / f"{gid}.pt").exists():
+                    networks[goal] = QNetwork.load(self.root / "qtables" / f"{gid}.pt")
         counts = {"steps": 0, "unknown_states": 0}
         rng = random.Random(self.context.seed)
         ties = np.random.default_rng(self.context.seed)
@@ -436,6 +447,8 @@ class TEDUOPipeline:
             row = rows.get(view.key(state))
             if row is None or not table.known(row):
                 counts["unknown_states"] += 1
+                if goal in networks:
+                    return networks[goal].greedy(observations_of(view, as_batch(state))[0])
                 return rng.randrange(RANDOM_ACTIONS)
             return table.greedy(row, ties)
 
@@ -459,7 +472,7 @@ class TEDUOPipeline:
         policies: dict[str, Policy] = {
             **agents,
             **baselines,
-            STEP2: step2,
+            STEP2 if self.settings.qlearning.algorithm == "tabular" else STEP2_DQN: step2,
             "random actions (reference)": lambda state, goal, text: rng.randrange(RANDOM_ACTIONS),
         }
         cells = {
@@ -484,7 +497,7 @@ class TEDUOPipeline:
         }
         _write(self.root / "evaluation.json", result)
         (self.root / "evaluation.md").write_text(evaluation_table(rows) + "\n")
-        headline = next(iter(agents)) if agents else STEP2
+        headline = next(iter(agents)) if agents else next(n for n in rows if n.startswith("step-2"))
         main = rows[headline]["train layouts / train goals"]
         return {
             "return_mean": float(main.get("success", 0.0)),

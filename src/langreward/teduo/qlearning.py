@@ -95,7 +95,7 @@ def q_learning(
             break
     table_q = np.where(seen, q, -np.inf).reshape(states, n_actions)
     return QTable(
-        table_q, _likeliest_next(pair, states_to, states, n_actions), iterations, converged
+        table_q, likeliest_next(pair, states_to, states, n_actions), iterations, converged
     )
 
 
@@ -130,7 +130,7 @@ def solve_goal(
     return table, int(keep.sum())
 
 
-def _likeliest_next(
+def likeliest_next(
     pair: np.ndarray, states_to: np.ndarray, states: int, actions: int
 ) -> np.ndarray:
     """For each (state, action), the next state seen most often after it (-1: never seen)."""
