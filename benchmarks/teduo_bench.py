@@ -9,6 +9,8 @@ Arms (both start from ``configs/teduo/two_rooms.yaml``):
 
 - ``llm``: the method. The LLM (``--llm``, default the 1.5B embedded model) names each goal's
   relevant objects and labels sample states; step 3 fine-tunes the 0.5B embedded model.
+- ``llm-sft3``: as ``llm`` with three epochs of fine-tuning instead of one (the paper's
+  count): whether step 3 is short of training.
 - ``verifier``: steps 1-2 with BabyAI's rules in place of the LLM (an oracle stand-in for the
   abstraction and the labels), no step 3: the ceiling of steps 1-2 and the baselines' rows.
 - ``verifier-rooms``: as ``verifier``, with the paper's rule that drops the other rooms from
@@ -43,7 +45,7 @@ from langreward.teduo.evaluate import CELLS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CONFIG = ROOT.parent / "configs" / "teduo" / "two_rooms.yaml"
-ARMS = ("llm", "verifier", "verifier-rooms", "verifier-dqn")
+ARMS = ("llm", "llm-sft3", "verifier", "verifier-rooms", "verifier-dqn")
 
 
 def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
@@ -52,11 +54,13 @@ def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
     data["llm"] = llm
     if episodes:
         data["eval"]["episodes"] = episodes
+    if arm == "llm-sft3":
+        data["teduo"]["sft"]["epochs"] = 3
     if arm.startswith("verifier"):
         data["teduo"]["abstraction"] = "oracle"
         data["teduo"]["labels"]["labeller"] = "verifier"
         data["teduo"]["distill"] = False
-    if arm not in ("verifier", "llm"):  # variants of steps 1-2: the baselines are shared
+    if arm not in ("verifier", "llm"):  # variants: the baselines are the main arms
         data["teduo"]["baselines"] = False
     if arm == "verifier-rooms":
         data["teduo"]["drop_other_rooms"] = True
@@ -246,8 +250,9 @@ def header(settings: dict[str, Any], llm: str) -> str:
         f"Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 3 --workers 2` and "
         f"`python benchmarks/teduo_bench.py --arms verifier verifier-rooms verifier-dqn --seeds 3 "
         f"--episodes 40`. Arms verifier-rooms (the paper's rule dropping the other rooms) and "
-        f"verifier-dqn (step 2 by SB3's DQN, {DQNSettings().gradient_steps:,} gradient steps per goal) vary steps "
-        f"1-2 only; their baselines are the verifier arm's."
+        f"verifier-dqn (step 2 by SB3's DQN, {DQNSettings().gradient_steps:,} gradient steps "
+        f"per goal) vary steps 1-2 only, llm-sft3 (3 epochs of fine-tuning, `--arms llm-sft3 "
+        f"--seeds 1`) step 3 only; their baselines are the main arms'."
     )
 
 

@@ -118,8 +118,7 @@ def solve_goal_dqn(
             observations[start[i]][None], observations[end[i]][None], np.array([action[i]]),
             done[i : i + 1], done[i : i + 1], [{}],
         )  # fmt: skip
-    first_state = _first_of_each(rows)
-    seen_rows = observations[first_state]
+    seen_rows = observations[_first_of_each(rows)]  # one observation per abstract state
     q_net = QNetwork(model.q_net)
     greedy_before = None
     changed = True
@@ -132,21 +131,24 @@ def solve_goal_dqn(
         greedy = q_net.values(seen_rows).argmax(axis=1)
         changed = greedy_before is None or bool((greedy != greedy_before).any())
         greedy_before = greedy
-    q_net = QNetwork(model.q_net)
-    n_actions = actions_count
-    pair = rows[start].astype(np.int64) * n_actions + action.astype(np.int64)
+    q_net.net.eval()
+    pair = rows[start].astype(np.int64) * actions_count + action.astype(np.int64)
     states = int(rows.max()) + 1 if len(rows) else 0
-    seen = np.zeros(states * n_actions, bool)
+    seen = np.zeros(states * actions_count, bool)
     seen[pair] = True
     values = q_net.values(seen_rows).reshape(-1)
     table = QTable(
-        np.where(seen, values, -np.inf).reshape(states, n_actions),
-        likeliest_next(pair, rows[end], states, n_actions),
+        np.where(seen, values, -np.inf).reshape(states, actions_count),
+        likeliest_next(pair, rows[end], states, actions_count),
         iterations=steps_done,
         converged=not changed,
     )
     loss = model.logger.name_to_value.get("train/loss")
-    report = {"transitions": int(keep.sum()), "final_loss": loss, "policy_stable": not changed}
+    report = {
+        "transitions": int(keep.sum()),
+        "final_loss": None if loss is None else float(loss),
+        "policy_stable": not changed,
+    }
     return table, q_net, report
 
 
