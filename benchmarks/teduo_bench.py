@@ -11,6 +11,9 @@ Arms (both start from ``configs/teduo/two_rooms.yaml``):
   relevant objects and labels sample states; step 3 fine-tunes the 0.5B embedded model.
 - ``llm-sft3``: as ``llm`` with three epochs of fine-tuning instead of one (the paper's
   count): whether step 3 is short of training.
+- ``llm-calibrated``: steps 1-2 of ``llm`` (same LLM answers, from the cache), each goal's
+  label threshold fitted on 10 states labelled by hand (BabyAI's rules stand in for the
+  person) instead of the top-gap rule.
 - ``verifier``: steps 1-2 with BabyAI's rules in place of the LLM (an oracle stand-in for the
   abstraction and the labels), no step 3: the ceiling of steps 1-2 and the baselines' rows.
 - ``verifier-rooms``: as ``verifier``, with the paper's rule that drops the other rooms from
@@ -45,7 +48,7 @@ from langreward.teduo.evaluate import CELLS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CONFIG = ROOT.parent / "configs" / "teduo" / "two_rooms.yaml"
-ARMS = ("llm", "llm-sft3", "verifier", "verifier-rooms", "verifier-dqn")
+ARMS = ("llm", "llm-sft3", "llm-calibrated", "verifier", "verifier-rooms", "verifier-dqn")
 
 
 def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
@@ -56,6 +59,9 @@ def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
         data["eval"]["episodes"] = episodes
     if arm == "llm-sft3":
         data["teduo"]["sft"]["epochs"] = 3
+    if arm == "llm-calibrated":
+        data["teduo"]["labels"]["decision"] = "calibrated"
+        data["teduo"]["distill"] = False
     if arm.startswith("verifier"):
         data["teduo"]["abstraction"] = "oracle"
         data["teduo"]["labels"]["labeller"] = "verifier"
@@ -251,7 +257,9 @@ def header(settings: dict[str, Any], llm: str) -> str:
         f"`python benchmarks/teduo_bench.py --arms verifier verifier-rooms verifier-dqn --seeds 3 "
         f"--episodes 40`. Arms verifier-rooms (the paper's rule dropping the other rooms) and "
         f"verifier-dqn (step 2 by SB3's DQN, {DQNSettings().gradient_steps:,} gradient steps "
-        f"per goal) vary steps 1-2 only, llm-sft3 (3 epochs of fine-tuning, `--arms llm-sft3 "
+        f"per goal) and llm-calibrated (each goal's label threshold fitted on 10 states "
+        f"labelled by BabyAI's rules, standing in for a person; `--arms llm-calibrated --seeds "
+        f"3`) vary steps 1-2 only, llm-sft3 (3 epochs of fine-tuning, `--arms llm-sft3 "
         f"--seeds 1`) step 3 only; their baselines are the main arms'."
     )
 

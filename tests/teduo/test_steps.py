@@ -152,6 +152,38 @@ def test_llm_labels_do_not_depend_on_option_order(data: Transitions) -> None:
     assert all(biased)
 
 
+def test_calibrated_labels_fit_each_goals_threshold_on_a_few_labelled_states(
+    data: Transitions,
+) -> None:
+    """A scripted judge says yes when the goal object is in front, answers "A" whatever the
+    order (P(yes) 0.5 after averaging) when the agent faces east, and no otherwise: a fixed
+    0.5 threshold calls the east-facing states achieved; a threshold fitted on 15 labelled
+    states does not."""
+
+    def judge(messages):
+        text = messages[-1]["content"]
+        yes, no = ("A", "B") if "A) yes" in text else ("B", "A")
+        if "In front of you: the goal object" in text:
+            return yes
+        return "A" if "facing east" in text else no
+
+    obj = _some_object(data)
+    goal = Goal("goto", obj)
+    view = AbstractView(Relevance.of_goal(goal))
+    states = data.states(sample_states(view, data.batch(), 30, seed=0, near_share=1.0))
+    truth = [achieved(state, goal) for state in states]
+    assert any(truth) and not all(truth)
+    llm = make_llm("scripted", responses=judge, cache=False)
+    labeller = LLMLabeller(llm, decision="calibrated", calibration_states=15)
+    probs, decisions = labeller.label(goal, "go to it", view, states)
+    assert 0.5 in probs and len(labeller.given) == 15
+    assert decisions == truth
+    _, fixed = LLMLabeller(llm, decision="threshold", threshold=0.5).label(
+        goal, "go to it", view, states
+    )
+    assert sum(f and not t for f, t in zip(fixed, truth, strict=True)) > 0
+
+
 def test_sampling_takes_distinct_views_and_favours_states_near_the_goal(data: Transitions) -> None:
     obj = _some_object(data)
     view = AbstractView(Relevance.of_goal(Goal("goto", obj)))

@@ -55,12 +55,15 @@ class LabelSettings(_Section):
     orders: Literal["auto", "none"] = Field(
         "auto", description="auto: average P(yes) over both option orders (removes letter bias)"
     )
-    decision: Literal["top_gap", "threshold"] = Field(
+    decision: Literal["top_gap", "threshold", "calibrated"] = Field(
         "top_gap",
         description="top_gap: per goal, yes above the largest gap in the upper half of P(yes); "
-        "threshold: yes when P(yes) >= threshold",
+        "threshold: yes when P(yes) >= threshold; calibrated: per goal, the threshold with the "
+        "best F1 on calibration_states states labelled by hand (BabyAI's rules stand in for the "
+        "person: an ablation)",
     )
     threshold: float = Field(0.5, gt=0.0, lt=1.0, description="the fixed threshold's value")
+    calibration_states: int = Field(10, ge=1, description="states per goal labelled by hand")
 
 
 class ProxySettings(_Section):

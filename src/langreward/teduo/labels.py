@@ -21,7 +21,7 @@ import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langreward.llm import MalformedReplyError
@@ -63,6 +63,26 @@ def top_gap_threshold(probs: Sequence[float]) -> float:
     return round((top[at] + top[at + 1]) / 2, 6)
 
 
+def fitted_threshold(probs: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """The P(yes) threshold with the best F1 on a few states labelled by hand (the higher
+    one on ties); ``None`` when none of them is positive.
+
+    Example:
+        >>> fitted_threshold([0.40, 0.46, 0.47, 0.41], [False, True, True, False])
+        0.46
+    """
+    if not any(labels):
+        return None
+    best, chosen = -1.0, None
+    for candidate in sorted(set(probs)):
+        called = [p >= candidate for p in probs]
+        hits = sum(c and t for c, t in zip(called, labels, strict=True))
+        f1 = 2 * hits / (sum(called) + sum(labels))
+        if f1 >= best:
+            best, chosen = f1, candidate
+    return chosen
+
+
 def label_question(instruction: str, state_text: str, rules: str = RULES) -> str:
     """The yes/no question asked about one state (then "yes"/"no" as lettered options)."""
     rules = f"\n{rules}" if rules else ""
@@ -94,7 +114,11 @@ class LLMLabeller:
         threshold: with ``decision="threshold"``, "achieved" when P(yes) is at least this.
         decision: ``top_gap`` (default): per goal, "achieved" above the largest gap between
             consecutive P(yes) values in the upper half (see :func:`top_gap_threshold`);
-            ``threshold``: the fixed ``threshold``.
+            ``threshold``: the fixed ``threshold``; ``calibrated``: per goal, the threshold
+            with the best F1 on ``calibration_states`` states labelled by hand (here BabyAI's
+            rules stand in for the person: an oracle stand-in for ablations), which keep those
+            labels (top gap when none of them is positive).
+        calibration_states: how many states per goal are labelled by hand for ``calibrated``.
         rules: the plain-words definition of achieving each kind of goal, given with every
             question (``""``: none).
     """
@@ -106,15 +130,19 @@ class LLMLabeller:
         orders: str = "auto",
         threshold: float = 0.5,
         decision: str = "top_gap",
+        calibration_states: int = 10,
         rules: str = RULES,
     ) -> None:
         self.llm = llm
         self.orders = orders
         self.threshold = threshold
         self.decision = decision
+        self.calibration_states = calibration_states
         self.rules = rules
-        self.name = LabellerSpec("llm", llm.spec, orders, threshold, decision).name()
+        spec = LabellerSpec("llm", llm.spec, orders, threshold, decision, calibration_states)
+        self.name = spec.name()
         self.failures = 0  # states whose answer could not be read
+        self.given: list[int] = []  # states of the last goal labelled by hand (calibrated)
 
     def question(self, instruction: str, state_text: str) -> str:
         return label_question(instruction, state_text, self.rules)
@@ -132,10 +160,24 @@ class LLMLabeller:
             except MalformedReplyError:  # no letter read: the state stays unlabelled (counted)
                 self.failures += 1
                 probs.append(float("nan"))
+        read = [i for i, p in enumerate(probs) if p == p]  # NaN: unread
         threshold = self.threshold
-        if self.decision == "top_gap":
-            threshold = top_gap_threshold([p for p in probs if p == p])  # NaN: unread
-        return probs, [p >= threshold for p in probs]
+        self.given = []
+        if self.decision == "calibrated":
+            self.given = sorted(
+                random.Random(0).sample(read, min(self.calibration_states, len(read)))
+            )
+            truth = {i: achieved(states[i], goal) for i in self.given}
+            fitted = fitted_threshold([probs[i] for i in self.given], list(truth.values()))
+            threshold = (
+                fitted if fitted is not None else top_gap_threshold([probs[i] for i in read])
+            )
+        elif self.decision == "top_gap":
+            threshold = top_gap_threshold([probs[i] for i in read])
+        decisions = [p >= threshold for p in probs]
+        for i in self.given:
+            decisions[i] = truth[i]
+        return probs, decisions
 
 
 @dataclass(frozen=True)
@@ -147,11 +189,16 @@ class LabellerSpec:
     orders: str = "auto"
     threshold: float = 0.5
     decision: str = "top_gap"
+    calibration_states: int = 10
 
     def name(self) -> str:
         if self.kind == "verifier":
             return VerifierLabeller.name
-        rule = "top gap" if self.decision == "top_gap" else f"threshold {self.threshold}"
+        rule = {
+            "top_gap": "top gap",
+            "threshold": f"threshold {self.threshold}",
+            "calibrated": f"threshold fitted on {self.calibration_states} labelled states",
+        }[self.decision]
         return f"llm ({self.llm}, orders {self.orders}, {rule})"
 
     def build(self, llm: Any = None) -> VerifierLabeller | LLMLabeller:
@@ -162,7 +209,11 @@ class LabellerSpec:
 
             llm = make_llm(self.llm)
         return LLMLabeller(
-            llm, orders=self.orders, threshold=self.threshold, decision=self.decision
+            llm,
+            orders=self.orders,
+            threshold=self.threshold,
+            decision=self.decision,
+            calibration_states=self.calibration_states,
         )
 
 
@@ -184,6 +235,7 @@ class LabelResult:
     seconds: float
     llm_calls: int
     failures: int = 0
+    given: list[int] = field(default_factory=list)  # labelled by hand (calibrated decision)
 
 
 def label_job(job: LabelJob, spec: LabellerSpec, llm: Any = None) -> LabelResult:
@@ -196,9 +248,10 @@ def label_job(job: LabelJob, spec: LabellerSpec, llm: Any = None) -> LabelResult
     )
     after = labeller.llm.stats.calls if isinstance(labeller, LLMLabeller) else 0
     failures = labeller.failures if isinstance(labeller, LLMLabeller) else 0
+    given = labeller.given if isinstance(labeller, LLMLabeller) else []
     log.info("labelled %d states of %s", len(job.states), job.goal_id)
     seconds = round(time.perf_counter() - started, 2)
-    return LabelResult(probs, decisions, seconds, after - before, failures)
+    return LabelResult(probs, decisions, seconds, after - before, failures, given)
 
 
 def label_on_ray(jobs: list[LabelJob], spec: LabellerSpec, address: str) -> list[LabelResult]:

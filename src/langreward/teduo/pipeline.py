@@ -233,8 +233,9 @@ class TEDUOPipeline:
             for gid, view in views.items()
         ]
         spec = LabellerSpec(
-            labels.labeller, self.context.llm.spec, labels.orders, labels.threshold, labels.decision
-        )
+            labels.labeller, self.context.llm.spec, labels.orders, labels.threshold,
+            labels.decision, labels.calibration_states,
+        )  # fmt: skip
         if self.context.ray_address:
             results = label_on_ray(jobs, spec, self.context.ray_address)
         else:
@@ -250,10 +251,14 @@ class TEDUOPipeline:
             _write(
                 root / "labels" / f"{job.goal_id}.json",
                 {"states": chosen[job.goal_id], "probs": result.probs,
-                 "decisions": result.decisions, "truth": truth},
+                 "decisions": result.decisions, "truth": truth, "given": result.given},
             )  # fmt: skip
+            judged = sorted(set(range(len(truth))) - set(result.given))  # by the labeller
             summary["goals"][job.goal_id] = {
-                **precision_recall(result.decisions, truth),
+                **precision_recall(
+                    [result.decisions[i] for i in judged], [truth[i] for i in judged]
+                ),
+                "labelled_by_hand": len(result.given),
                 "seconds": result.seconds,
                 "llm_calls": result.llm_calls,
                 "unreadable_answers": result.failures,
