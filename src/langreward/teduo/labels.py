@@ -197,7 +197,8 @@ class LabellerSpec:
         rule = {
             "top_gap": "top gap",
             "threshold": f"threshold {self.threshold}",
-            "calibrated": f"threshold fitted on {self.calibration_states} labelled states",
+            "calibrated": f"threshold fitted on {self.calibration_states} states per goal "
+            "labelled by BabyAI's rules, standing in for a person",
         }[self.decision]
         return f"llm ({self.llm}, orders {self.orders}, {rule})"
 
