@@ -54,7 +54,10 @@ class BatchPolicy(Protocol):
 
 
 @dataclass
-class _Episode:
+class Episode:
+    """One evaluation episode: its env (reset to its start), goal and instruction, and how it
+    is going."""
+
     env: Any
     goal: Goal
     instruction: str
@@ -75,7 +78,7 @@ def plan_episodes(
     seed: int,
     *,
     test_phrasing: bool = False,
-) -> list[_Episode]:
+) -> list[Episode]:
     """``episodes`` envs reset to a layout of the cell, each with a goal its layout allows
     (phrased for the test with ``test_phrasing``); empty if no layout allows any goal."""
     rng = np.random.default_rng(seed)
@@ -92,11 +95,11 @@ def plan_episodes(
         else:
             return []
         goal = allowed[pick.randrange(len(allowed))]
-        planned.append(_Episode(env, goal, phrase(goal, test=test_phrasing, variant=episode)))
+        planned.append(Episode(env, goal, phrase(goal, test=test_phrasing, variant=episode)))
     return planned
 
 
-def run_episodes(episodes: Sequence[_Episode], policy: Policy | BatchPolicy) -> list[Any]:
+def run_episodes(episodes: Sequence[Episode], policy: Policy | BatchPolicy) -> list[Any]:
     """Play every episode to its end, side by side; per episode ``{"success", "length",
     "invalid"}``, or ``None`` where the policy had no answer."""
     batch = policy if hasattr(policy, "act_many") else _OneByOne(policy)
