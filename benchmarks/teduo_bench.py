@@ -196,6 +196,85 @@ def cost_table(runs: dict[str, list[Path]]) -> str:
     return "\n".join(lines)
 
 
+def sft_fit(run: Path, every: int = 3) -> dict[str, float] | None:
+    """How well the fine-tuned agent fits its own training data: on every ``every``-th SFT
+    example, whether its reply starts with the plan's first action and repeats the whole list,
+    and the share of "forward" among the actions it names and among the plan's. Measured once
+    per run (cached in ``sft_fit.json``)."""
+    cached = run / "sft_fit.json"
+    if cached.exists():
+        return json.loads(cached.read_text())
+    if not (run / "sft" / "adapter").exists():
+        return None
+    from langreward.llm import make_llm
+    from langreward.teduo.distill import parse_actions
+    from langreward.teduo.finetune import base_model_dir
+
+    records = [json.loads(line) for line in (run / "sft" / "examples.jsonl").open()][::every]
+    base = base_model_dir(
+        yaml.safe_load((run / "config.yaml").read_text())["teduo"]["sft"]["model"]
+    )
+    llm = make_llm(f"hf:{base}", adapter=run / "sft" / "adapter", cache=False)
+    replies = []
+    for start in range(0, len(records), 16):
+        chunk = records[start : start + 16]
+        replies += llm.batch_chat([r["prompt"] for r in chunk], max_tokens=40)
+    said = [parse_actions(reply.text)[0] for reply in replies]
+    wanted = [parse_actions(r["completion"][0]["content"])[0] for r in records]
+    forward = 2
+
+    def share(lists: list[list[int]]) -> float:
+        actions = [a for actions in lists for a in actions]
+        return sum(a == forward for a in actions) / max(len(actions), 1)
+
+    fit = {
+        "examples": len(records),
+        "first_action": float(np.mean([s[:1] == w[:1] for s, w in zip(said, wanted, strict=True)])),
+        "whole_list": float(np.mean([s[: len(w)] == w for s, w in zip(said, wanted, strict=True)])),
+        "forward_share_replies": share(said),
+        "forward_share_plans": share(wanted),
+    }
+    cached.write_text(json.dumps(fit, indent=2) + "\n")
+    return fit
+
+
+def majority_first_action(run: Path, every: int = 3) -> float:
+    """The share of the same SFT examples whose plan starts with the commonest first action
+    (what always answering that one action would score)."""
+    from collections import Counter
+
+    from langreward.teduo.distill import parse_actions
+
+    records = [json.loads(line) for line in (run / "sft" / "examples.jsonl").open()][::every]
+    firsts = Counter(tuple(parse_actions(r["completion"][0]["content"])[0][:1]) for r in records)
+    return firsts.most_common(1)[0][1] / len(records)
+
+
+def fit_table(runs: dict[str, list[Path]]) -> str:
+    lines = [
+        "| arm | seeds | SFT examples asked | first action as planned | always the commonest "
+        "first action | whole list as planned | 'forward' in replies | 'forward' in plans "
+        "| eval loss |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for arm, dirs in runs.items():
+        fitted = [d for d in dirs if sft_fit(d)]
+        fits = [(sft_fit(d), _read(d, "finetune.json")) for d in fitted]
+        if not fits:
+            continue
+        majority = [100 * majority_first_action(d) for d in fitted]
+        lines.append(
+            f"| {arm} | {len(fits)} | {fits[0][0]['examples']} "
+            f"| {_spread([100 * f['first_action'] for f, _ in fits], '{:.0f}%')} "
+            f"| {_spread(majority, '{:.0f}%')} "
+            f"| {_spread([100 * f['whole_list'] for f, _ in fits], '{:.0f}%')} "
+            f"| {_spread([100 * f['forward_share_replies'] for f, _ in fits], '{:.0f}%')} "
+            f"| {_spread([100 * f['forward_share_plans'] for f, _ in fits], '{:.0f}%')} "
+            f"| {_spread([t['eval_loss'] for _, t in fits if t.get('eval_loss')], '{:.2f}')} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
@@ -230,6 +309,9 @@ def main() -> None:
             step1_table(runs),
             "Wall time per stage (the machine's 2 cores shared with other runs) and step 3's cost:",
             cost_table(runs),
+            "How the fine-tuned agent fits its own training examples (every third SFT example, "
+            "greedy reply; the plan is the step-2 policy's):",
+            fit_table(runs),
         ]
     )
     print(body)
