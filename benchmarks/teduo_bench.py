@@ -283,6 +283,7 @@ def main() -> None:
     parser.add_argument("--llm", default="embedded:qwen2.5-coder-1.5b")
     parser.add_argument("--episodes", type=int, help="episodes per cell (default: the config's)")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--note", default="", help="how the runs were made, for the header")
     args = parser.parse_args()
     os.environ.setdefault("LANGREWARD_CACHE_DIR", str(ROOT / "runs" / "teduo" / "llm-cache"))
     for arm in args.arms:
@@ -300,7 +301,7 @@ def main() -> None:
     settings = yaml.safe_load(CONFIG.read_text())
     body = "\n\n".join(
         [
-            header(settings, args.llm),
+            " ".join(filter(None, [header(settings, args.llm), args.note])),
             "Success rate (median [min–max] over seeds) / episode length / invalid-action share, "
             "per cell:",
             success_table(runs),
