@@ -161,23 +161,23 @@ class LLMLabeller:
                 self.failures += 1
                 probs.append(float("nan"))
         read = [i for i, p in enumerate(probs) if p == p]  # NaN: unread
-        threshold = self.threshold
-        self.given = []
+        self.given = []  # states labelled by hand: only for the calibrated decision
         if self.decision == "calibrated":
-            self.given = sorted(
-                random.Random(0).sample(read, min(self.calibration_states, len(read)))
-            )
-            truth = {i: achieved(states[i], goal) for i in self.given}
-            fitted = fitted_threshold([probs[i] for i in self.given], list(truth.values()))
-            threshold = (
-                fitted if fitted is not None else top_gap_threshold([probs[i] for i in read])
-            )
-        elif self.decision == "top_gap":
-            threshold = top_gap_threshold([probs[i] for i in read])
-        decisions = [p >= threshold for p in probs]
-        for i in self.given:
-            decisions[i] = truth[i]
-        return probs, decisions
+            count = min(self.calibration_states, len(read))
+            self.given = sorted(random.Random(0).sample(read, count))
+        truth = {i: achieved(states[i], goal) for i in self.given}
+        threshold = self._threshold([probs[i] for i in read], truth, probs)
+        return probs, [truth.get(i, p >= threshold) for i, p in enumerate(probs)]
+
+    def _threshold(self, read: list[float], truth: dict[int, bool], probs: list[float]) -> float:
+        """The P(yes) threshold for one goal (``read``: the values that could be read)."""
+        if self.decision == "threshold":
+            return self.threshold
+        if self.decision == "calibrated":
+            fitted = fitted_threshold([probs[i] for i in truth], list(truth.values()))
+            if fitted is not None:
+                return fitted
+        return top_gap_threshold(read)
 
 
 @dataclass(frozen=True)
