@@ -45,14 +45,15 @@ from bench_utils import update_benchmarks_md  # noqa: E402
 from langreward.experiments import run_sweep, validate_config  # noqa: E402
 from langreward.teduo.config import DQNSettings  # noqa: E402
 from langreward.teduo.evaluate import CELLS  # noqa: E402
+from langreward.teduo.levels import LEVELS, level_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CONFIG = ROOT.parent / "configs" / "teduo" / "two_rooms.yaml"
 ARMS = ("llm", "llm-sft3", "llm-calibrated", "verifier", "verifier-rooms", "verifier-dqn")
 
 
-def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
-    data = yaml.safe_load(CONFIG.read_text())
+def arm_config(arm: str, llm: str, episodes: int | None, config: Path = CONFIG) -> Any:
+    data = yaml.safe_load(config.read_text())
     data["name"] = f"bench-teduo-{arm}"
     data["llm"] = llm
     if episodes:
@@ -75,9 +76,15 @@ def arm_config(arm: str, llm: str, episodes: int | None) -> Any:
     return validate_config(data, f"teduo/{arm}")
 
 
-def finished_runs(arm: str) -> list[Path]:
+def runs_dir(config: Path = CONFIG) -> Path:
+    """Where a config's runs live (the two-room runs directly under ``runs/teduo``)."""
+    base = ROOT / "runs" / "teduo"
+    return base if config == CONFIG else base / config.stem
+
+
+def finished_runs(arm: str, config: Path = CONFIG) -> list[Path]:
     found = []
-    for summary in sorted((ROOT / "runs" / "teduo" / arm).rglob("summary.json")):
+    for summary in sorted((runs_dir(config) / arm).rglob("summary.json")):
         if json.loads(summary.read_text()).get("status") == "finished":
             found.append(summary.parent)
     return found
@@ -277,6 +284,7 @@ def fit_table(runs: dict[str, list[Path]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=CONFIG, help="a TEDUO config")
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="seeds run at once")
@@ -285,23 +293,24 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--note", default="", help="how the runs were made, for the header")
     args = parser.parse_args()
+    args.config = args.config.resolve()
     os.environ.setdefault("LANGREWARD_CACHE_DIR", str(ROOT / "runs" / "teduo" / "llm-cache"))
     for arm in args.arms:
         print(f"== teduo: {arm} ({args.seeds} seed(s))", flush=True)
         result = run_sweep(
-            arm_config(arm, args.llm, args.episodes),
+            arm_config(arm, args.llm, args.episodes, args.config),
             seeds=args.seeds,
             workers=args.workers,
-            out_dir=ROOT / "runs" / "teduo" / arm,
+            out_dir=runs_dir(args.config) / arm,
         )
         for run in result.runs:
             if run.status == "failed":
                 print(f"   failed: {run.label}: {run.error}", flush=True)
-    runs = {arm: finished_runs(arm) for arm in ARMS}
-    settings = yaml.safe_load(CONFIG.read_text())
+    runs = {arm: finished_runs(arm, args.config) for arm in ARMS}
+    settings = yaml.safe_load(args.config.read_text())
     body = "\n\n".join(
         [
-            " ".join(filter(None, [header(settings, args.llm), args.note])),
+            " ".join(filter(None, [header(settings, args.llm, args), args.note])),
             "Success rate (median [min–max] over seeds) / episode length / invalid-action share, "
             "per cell:",
             success_table(runs),
@@ -317,14 +326,24 @@ def main() -> None:
     )
     print(body)
     if not args.no_docs:
-        update_benchmarks_md("teduo_two_rooms", "TEDUO: two rooms", body)
+        stem = args.config.stem
+        update_benchmarks_md(f"teduo_{stem}", f"TEDUO: {stem.replace('_', ' ')}", body)
 
 
-def header(settings: dict[str, Any], llm: str) -> str:
+def header(settings: dict[str, Any], llm: str, args: argparse.Namespace) -> str:
     teduo = settings["teduo"]
     data, goals, labels, sft = teduo["data"], teduo["goals"], teduo["labels"], teduo["sft"]
+    env_id = settings["env"]["id"]
+    level = LEVELS[level_of(env_id)]
+    commands = (
+        f"Command: `python benchmarks/teduo_bench.py --config {args.config.relative_to(ROOT.parent)}"
+        f" --arms {' '.join(args.arms)} --seeds {args.seeds}"
+        + (f" --episodes {args.episodes}`." if args.episodes else "`.")
+    )
+    if args.config == CONFIG:
+        commands = COMMANDS
     return (
-        f"TEDUO-TwoRooms-v0 (two 6x6 rooms and a door, 4 objects; BabyAI LevelGen). Data: "
+        f"{env_id} ({level.description}; BabyAI LevelGen). Data: "
         f"{data['steps']:,} transitions from the BabyAI bot with {data['epsilon']} random actions "
         f"pursuing hidden training goals on {data['layouts']} training layouts; "
         f"{data['test_layouts']} unseen test layouts. Goals: {goals['max_train']} training, "
@@ -335,16 +354,20 @@ def header(settings: dict[str, Any], llm: str) -> str:
         f"Qwen2.5-Coder-0.5B-Instruct, {sft['examples_per_goal']} examples per goal, "
         f"{sft['epochs']} epoch(s); the agent re-queries after at most {sft['max_actions']} "
         f"actions. "
-        f"{platform.machine()}, 2 cores, 1 torch thread, {date.today().isoformat()}. "
-        f"Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 3 --workers 2` and "
-        f"`python benchmarks/teduo_bench.py --arms verifier verifier-rooms verifier-dqn --seeds 3 "
-        f"--episodes 40`. Arms verifier-rooms (the paper's rule dropping the other rooms) and "
-        f"verifier-dqn (step 2 by SB3's DQN, {DQNSettings().gradient_steps:,} gradient steps "
-        f"per goal) and llm-calibrated (each goal's label threshold fitted on 10 states "
-        f"labelled by BabyAI's rules, standing in for a person; `--arms llm-calibrated --seeds "
-        f"3`) vary steps 1-2 only, llm-sft3 (3 epochs of fine-tuning, `--arms llm-sft3 "
-        f"--seeds 1`) step 3 only; their baselines are the main arms'."
+        f"{platform.machine()}, 2 cores, 1 torch thread, {date.today().isoformat()}. {commands}"
     )
+
+
+COMMANDS = (
+    "Commands: `python benchmarks/teduo_bench.py --arms llm --seeds 3 --workers 2` and "
+    "`python benchmarks/teduo_bench.py --arms verifier verifier-rooms verifier-dqn --seeds 3 "
+    "--episodes 40`. Arms verifier-rooms (the paper's rule dropping the other rooms) and "
+    f"verifier-dqn (step 2 by SB3's DQN, {DQNSettings().gradient_steps:,} gradient steps "
+    "per goal) and llm-calibrated (each goal's label threshold fitted on 10 states "
+    "labelled by BabyAI's rules, standing in for a person; `--arms llm-calibrated --seeds "
+    "3`) vary steps 1-2 only, llm-sft3 (3 epochs of fine-tuning, `--arms llm-sft3 "
+    "--seeds 1`) step 3 only; their baselines are the main arms'."
+)
 
 
 if __name__ == "__main__":

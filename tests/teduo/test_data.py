@@ -150,3 +150,18 @@ def test_step_limit_is_fixed_and_no_put_next_goal_starts_achieved() -> None:
             for goal in goals_in_layout(env):
                 if goal.kind == "putnext":
                     assert not achieved(state, goal), (level, layout, goal)
+
+
+def test_four_rooms_level_has_four_rooms_and_a_gymnasium_id(tmp_path) -> None:
+    import gymnasium as gym
+
+    from langreward.teduo.rooms import room_labels
+
+    env = make_level("four-rooms")
+    reset_layout(env, 0, np.random.default_rng(0))
+    kinds = encode_state(env)["grid"][:, :, 0]
+    barrier = (kinds == 2) | (kinds == 4)  # MiniGrid's wall and door
+    assert room_labels(barrier).max() + 1 == 4
+    assert gym.make("TEDUO-FourRooms-v0").unwrapped.width == 9
+    stats = collect_dataset("four-rooms", tmp_path / "data", steps=400, layouts=2, seed=0)
+    assert stats.as_dict()["reached"] > 0  # the bot solves goals across the rooms

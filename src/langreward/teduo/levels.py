@@ -4,7 +4,8 @@ A layout (walls, doors, objects) comes from the reset seed; :func:`reset_layout`
 layout and then puts the agent on a random free tile facing a random way, so that many
 episodes share a few layouts (the paper: 40 training layouts, unseen test layouts).
 
-Each level is also a Gymnasium env id (``TEDUO-TwoRooms-v0``, ``TEDUO-OneRoom-v0``), which
+Each level is also a Gymnasium env id (``TEDUO-TwoRooms-v0``, ``TEDUO-FourRooms-v0``,
+``TEDUO-OneRoom-v0``), which
 is what a TEDUO config names as ``env.id``.
 
 Example:
@@ -65,6 +66,13 @@ LEVELS: dict[str, LevelSpec] = {
         "two 6x6 rooms joined by a door, 4 objects (go to, pick up, open, put next)",
         _levelgen(room_size=6, num_rows=1, num_cols=2, num_dists=4, max_steps=2 * 6 * 6 * 2),
         max_steps=2 * 6 * 6 * 2,
+    ),
+    "four-rooms": LevelSpec(
+        "four-rooms",
+        "TEDUO-FourRooms-v0",
+        "four 5x5 rooms (2 x 2) joined by doors, 6 objects (go to, pick up, open, put next)",
+        _levelgen(room_size=5, num_rows=2, num_cols=2, num_dists=6, max_steps=4 * 5 * 5 * 2),
+        max_steps=4 * 5 * 5 * 2,
     ),
     "one-room": LevelSpec(
         "one-room",
