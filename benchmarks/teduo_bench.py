@@ -319,11 +319,14 @@ def main() -> None:
             step1_table(runs),
             "Wall time per stage (the machine's 2 cores shared with other runs) and step 3's cost:",
             cost_table(runs),
-            "How the fine-tuned agent fits its own training examples (every third SFT example, "
-            "greedy reply; the plan is the step-2 policy's):",
-            fit_table(runs),
         ]
     )
+    fits = fit_table(runs)
+    if fits.count("\n") > 1:  # rows beyond the head: some arm fine-tuned an agent
+        body += (
+            "\n\nHow the fine-tuned agent fits its own training examples (every third SFT "
+            "example, greedy reply; the plan is the step-2 policy's):\n\n" + fits
+        )
     print(body)
     if not args.no_docs:
         stem = args.config.stem
