@@ -226,9 +226,11 @@ def test_q_learning_solves_a_corridor_and_keeps_unseen_pairs_out() -> None:
     assert not table.known(3) and table.likeliest_next[1, 2] == 2
 
 
-def test_dqn_learns_the_corridor_offline_and_fills_a_table_like_the_tabular_one() -> None:
+def test_dqn_learns_the_corridor_offline_and_fills_a_table_like_the_tabular_one(
+    tmp_path: Path,
+) -> None:
     from langreward.teduo.config import DQNSettings
-    from langreward.teduo.dqn import solve_goal_dqn
+    from langreward.teduo.dqn import QNetwork, solve_goal_dqn
 
     # stored states 0..4 in abstract states 0 -> 1 -> 2 -> 3 (goal); 4 is state 0 seen again
     observations = np.eye(5, dtype=np.float32)[[0, 1, 2, 3, 0]]
@@ -249,6 +251,9 @@ def test_dqn_learns_the_corridor_offline_and_fills_a_table_like_the_tabular_one(
     assert np.isneginf(table.q[0, 3]) and not table.known(3)  # unseen pairs stay out
     assert report["transitions"] == 6 and table.iterations == 600
     assert net.greedy(observations[1]) == 2  # the network decides where the table cannot
+    net.save(tmp_path / "net.pt")
+    again = QNetwork.load(tmp_path / "net.pt")
+    assert np.allclose(again.values(observations), net.values(observations))
 
 
 def _some_object(data: Transitions) -> tuple[str, str]:

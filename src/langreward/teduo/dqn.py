@@ -54,10 +54,17 @@ class _SpacesOnly(gym.Env):
 
 
 class QNetwork:
-    """A trained DQN's Q-network: greedy actions for observations (saved with the tables)."""
+    """A trained DQN's Q-values as a plain MLP over observations (saved with the tables as
+    weights and layer sizes, no pickled classes)."""
 
-    def __init__(self, net: torch.nn.Module) -> None:
+    def __init__(self, net: torch.nn.Sequential, sizes: list[int]) -> None:
         self.net = net.eval()
+        self.sizes = sizes  # observation size, hidden sizes..., actions
+
+    @classmethod
+    def of_dqn(cls, model: Any, observation_dim: int, actions: int) -> QNetwork:
+        """The MLP inside SB3's DQN (its flatten extractor is the identity on 1-D inputs)."""
+        return cls(model.q_net.q_net, [observation_dim, *model.q_net.net_arch, actions])
 
     def values(self, observations: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -67,11 +74,17 @@ class QNetwork:
         return int(self.values(observation[None])[0].argmax())
 
     def save(self, path: Path) -> None:
-        torch.save(self.net, path)
+        torch.save({"sizes": self.sizes, "weights": self.net.state_dict()}, path)
 
     @classmethod
     def load(cls, path: Path) -> QNetwork:
-        return cls(torch.load(path, weights_only=False))
+        from stable_baselines3.common.torch_layers import create_mlp
+
+        saved = torch.load(path, weights_only=True)
+        sizes = saved["sizes"]
+        net = torch.nn.Sequential(*create_mlp(sizes[0], sizes[-1], sizes[1:-1]))
+        net.load_state_dict(saved["weights"])
+        return cls(net, sizes)
 
 
 def solve_goal_dqn(
@@ -119,7 +132,7 @@ def solve_goal_dqn(
             done[i : i + 1], done[i : i + 1], [{}],
         )  # fmt: skip
     seen_rows = observations[_first_of_each(rows)]  # one observation per abstract state
-    q_net = QNetwork(model.q_net)
+    q_net = QNetwork.of_dqn(model, observations.shape[1], actions_count)
     greedy_before = None
     changed = True
     steps_done = 0
