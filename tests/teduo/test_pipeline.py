@@ -126,7 +126,9 @@ def test_step_2_with_dqn_writes_tables_and_networks_and_is_evaluated(tmp_path: P
         assert (root / "qtables" / f"{gid}.npz").exists() and (
             root / "qtables" / f"{gid}.pt"
         ).exists()
-    rows = json.loads((root / "evaluation.json").read_text())["rows"]
+    evaluation = json.loads((root / "evaluation.json").read_text())
+    rows = evaluation["rows"]
+    assert set(evaluation["seconds"]) == set(rows)  # each policy's evaluation time
     dqn = rows["step-2 policies (DQN, LLM abstraction and labels)"]
     assert dqn["train layouts / train goals"]["episodes"] == 6
 

@@ -18,6 +18,7 @@ then the evaluation writes ``evaluation.json`` and ``evaluation.md``.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import shutil
 import time
@@ -52,6 +53,8 @@ from langreward.teduo.proxy import extras_of, train_proxy
 from langreward.teduo.qlearning import QTable, index_states, solve_goal
 from langreward.teduo.state import state_text
 from langreward.teduo.transitions import Transitions, load_transitions
+
+log = logging.getLogger(__name__)
 
 STEP2 = "step-2 policies (tabular, LLM abstraction and labels)"
 STEP2_DQN = "step-2 policies (DQN, LLM abstraction and labels)"
@@ -486,13 +489,16 @@ class TEDUOPipeline:
             )
             for layouts, goal_set in CELLS
         }  # fmt: skip
-        rows = {
-            name: evaluate_cells(self.level, policy, cells, episodes, self.context.eval_seed)
-            for name, policy in policies.items()
-        }
+        rows, seconds = {}, {}
+        for name, policy in policies.items():
+            log.info("evaluating %s: %d episodes in each of 4 cells", name, episodes)
+            started = time.perf_counter()
+            rows[name] = evaluate_cells(self.level, policy, cells, episodes, self.context.eval_seed)
+            seconds[name] = round(time.perf_counter() - started, 1)
         result = {
             "episodes_per_cell": episodes,
             "rows": rows,
+            "seconds": seconds,
             "step2_counts": counts,
             "baselines": baseline_report,
             "agents": {
