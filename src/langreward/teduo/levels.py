@@ -40,54 +40,66 @@ class LevelSpec:
     max_steps: int
 
 
-def _levelgen(**kwargs: Any) -> Callable[[], Any]:
-    """A LevelGen level; ``max_steps`` fixed (else BabyAI sets it anew at each reset from the
-    mission it draws: 72 or 144 steps on two-rooms)."""
+def _rooms(
+    name: str,
+    env_id: str,
+    description: str,
+    *,
+    room_size: int,
+    rows: int,
+    cols: int,
+    objects: int,
+    **extra: Any,
+) -> LevelSpec:
+    """A LevelGen level of ``rows`` x ``cols`` rooms; its step limit fixed at twice the tiles
+    of its rooms (else BabyAI sets it anew at each reset from the mission it draws: 72 or 144
+    steps on two-rooms)."""
+    max_steps = rows * cols * room_size * room_size * 2
 
     def build() -> Any:
         from minigrid.envs.babyai.core.levelgen import LevelGen
 
         return LevelGen(
-            locked_room_prob=0,
-            locations=False,
-            unblocking=False,
-            implicit_unlock=False,
-            instr_kinds=["action"],
-            **kwargs,
-        )
+            room_size=room_size, num_rows=rows, num_cols=cols, num_dists=objects,
+            max_steps=max_steps, locked_room_prob=0, locations=False, unblocking=False,
+            implicit_unlock=False, instr_kinds=["action"], **extra,
+        )  # fmt: skip
 
-    return build
+    return LevelSpec(name, env_id, description, build, max_steps)
 
 
 LEVELS: dict[str, LevelSpec] = {
-    "two-rooms": LevelSpec(
-        "two-rooms",
-        "TEDUO-TwoRooms-v0",
-        "two 6x6 rooms joined by a door, 4 objects (go to, pick up, open, put next)",
-        _levelgen(room_size=6, num_rows=1, num_cols=2, num_dists=4, max_steps=2 * 6 * 6 * 2),
-        max_steps=2 * 6 * 6 * 2,
-    ),
-    "four-rooms": LevelSpec(
-        "four-rooms",
-        "TEDUO-FourRooms-v0",
-        "four 5x5 rooms (2 x 2) joined by doors, 6 objects (go to, pick up, open, put next)",
-        _levelgen(room_size=5, num_rows=2, num_cols=2, num_dists=6, max_steps=4 * 5 * 5 * 2),
-        max_steps=4 * 5 * 5 * 2,
-    ),
-    "one-room": LevelSpec(
-        "one-room",
-        "TEDUO-OneRoom-v0",
-        "one 7x7 room, 4 objects (go to, pick up, put next)",
-        _levelgen(
+    spec.name: spec
+    for spec in (
+        _rooms(
+            "two-rooms",
+            "TEDUO-TwoRooms-v0",
+            "two 6x6 rooms joined by a door, 4 objects (go to, pick up, open, put next)",
+            room_size=6,
+            rows=1,
+            cols=2,
+            objects=4,
+        ),
+        _rooms(
+            "four-rooms",
+            "TEDUO-FourRooms-v0",
+            "four 5x5 rooms (2 x 2) joined by doors, 6 objects (go to, pick up, open, put next)",
+            room_size=5,
+            rows=2,
+            cols=2,
+            objects=6,
+        ),
+        _rooms(
+            "one-room",
+            "TEDUO-OneRoom-v0",
+            "one 7x7 room, 4 objects (go to, pick up, put next)",
             room_size=7,
-            num_rows=1,
-            num_cols=1,
-            num_dists=4,
+            rows=1,
+            cols=1,
+            objects=4,
             action_kinds=("goto", "pickup", "putnext"),
-            max_steps=7 * 7 * 2,
-        ),  # fmt: skip
-        max_steps=7 * 7 * 2,
-    ),
+        ),
+    )  # fmt: skip
 }
 
 
