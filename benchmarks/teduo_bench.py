@@ -11,6 +11,11 @@ Arms (both start from ``configs/teduo/two_rooms.yaml``):
   relevant objects and labels sample states; step 3 fine-tunes the 0.5B embedded model.
 - ``llm-sft3``: as ``llm`` with three epochs of fine-tuning instead of one (the paper's
   count): whether step 3 is short of training.
+- ``llm-egocentric``: as ``llm`` with the agent's state said relative to it (tiles ahead,
+  left, right; ``teduo.sft.state_words: egocentric``) instead of absolute tiles: whether the
+  0.5B agent learns the state-to-action mapping when it needs no coordinate arithmetic.
+- ``verifier-egocentric``: as ``llm-egocentric`` with BabyAI's rules in place of the LLM in
+  step 1 (an oracle stand-in): what step 3 learns from plans made on perfect labels.
 - ``llm-calibrated``: steps 1-2 of ``llm`` (same LLM answers, from the cache), each goal's
   label threshold fitted on 10 states labelled by hand (BabyAI's rules stand in for the
   person) instead of the top-gap rule.
@@ -49,7 +54,16 @@ from langreward.teduo.levels import LEVELS, level_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CONFIG = ROOT.parent / "configs" / "teduo" / "two_rooms.yaml"
-ARMS = ("llm", "llm-sft3", "llm-calibrated", "verifier", "verifier-rooms", "verifier-dqn")
+ARMS = (
+    "llm",
+    "llm-sft3",
+    "llm-egocentric",
+    "llm-calibrated",
+    "verifier",
+    "verifier-rooms",
+    "verifier-dqn",
+    "verifier-egocentric",
+)
 
 
 def arm_config(arm: str, llm: str, episodes: int | None, config: Path = CONFIG) -> Any:
@@ -60,13 +74,15 @@ def arm_config(arm: str, llm: str, episodes: int | None, config: Path = CONFIG) 
         data["eval"]["episodes"] = episodes
     if arm == "llm-sft3":
         data["teduo"]["sft"]["epochs"] = 3
+    if arm.endswith("-egocentric"):
+        data["teduo"]["sft"]["state_words"] = "egocentric"
     if arm == "llm-calibrated":
         data["teduo"]["labels"]["decision"] = "calibrated"
         data["teduo"]["distill"] = False
     if arm.startswith("verifier"):
         data["teduo"]["abstraction"] = "oracle"
         data["teduo"]["labels"]["labeller"] = "verifier"
-        data["teduo"]["distill"] = False
+        data["teduo"]["distill"] = arm == "verifier-egocentric"
     if arm not in ("verifier", "llm"):  # variants: the baselines are the main arms
         data["teduo"]["baselines"] = False
     if arm == "verifier-rooms":
@@ -368,8 +384,10 @@ COMMANDS = (
     f"verifier-dqn (step 2 by SB3's DQN, {DQNSettings().gradient_steps:,} gradient steps "
     "per goal) and llm-calibrated (each goal's label threshold fitted on 10 states "
     "labelled by BabyAI's rules, standing in for a person; `--arms llm-calibrated --seeds "
-    "3`) vary steps 1-2 only, llm-sft3 (3 epochs of fine-tuning, `--arms llm-sft3 "
-    "--seeds 1`) step 3 only; their baselines are the main arms'."
+    "3`) vary steps 1-2 only; llm-sft3 (3 epochs of fine-tuning), llm-egocentric (the agent "
+    "reads the state relative to itself) and verifier-egocentric (the same on the verifier's "
+    "plans; `--arms llm-sft3 llm-egocentric verifier-egocentric --seeds 1`) vary step 3 "
+    "only; their baselines are the main arms'."
 )
 
 

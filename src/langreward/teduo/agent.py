@@ -23,7 +23,7 @@ import numpy as np  # noqa: F401 - used by the example
 
 from langreward.llm import LLMError
 from langreward.teduo.distill import parse_actions, prompt_messages
-from langreward.teduo.state import state_text
+from langreward.teduo.state import STATE_WORDS, StateWords
 
 NO_OP = 6  # BabyAI's "done": changes nothing (counted as an invalid action)
 
@@ -32,8 +32,17 @@ class LLMAgent:
     """A policy for one episode (called like a :data:`~langreward.teduo.evaluate.Policy`) or
     many (a :class:`~langreward.teduo.evaluate.BatchPolicy`) backed by an LLM."""
 
-    def __init__(self, llm: Any, *, max_actions: int = 12, max_queries: int = 6) -> None:
+    def __init__(
+        self,
+        llm: Any,
+        *,
+        max_actions: int = 12,
+        max_queries: int = 6,
+        words: StateWords = "absolute",
+    ) -> None:
+        """``words``: how the prompt says the state (see :data:`~langreward.teduo.state.STATE_WORDS`)."""
         self.llm = llm
+        self.words = words
         self.max_actions = max_actions
         self.max_queries = max_queries  # per episode; then it waits (no-ops) for the step limit
         self.queries = 0
@@ -67,7 +76,8 @@ class LLMAgent:
                 self.gave_up += 1
                 self._asked[slot] = asked + 1
             if asked < self.max_queries:
-                asking.append((slot, prompt_messages(instruction, state_text(state))))
+                text = STATE_WORDS[self.words](state)
+                asking.append((slot, prompt_messages(instruction, text, self.words)))
         if asking:
             replies = self.llm.batch_chat(
                 [messages for _, messages in asking], max_tokens=4 * self.max_actions

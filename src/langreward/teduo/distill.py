@@ -22,12 +22,18 @@ from typing import Any
 import numpy as np
 
 from langreward.teduo.qlearning import QTable
+from langreward.teduo.state import StateWords
 
 ACTION_WORDS = ("left", "right", "forward", "pick up", "drop", "toggle", "done")
-SYSTEM = (
+_ACTIONS = (
     "You act in a grid world. Actions: left, right (turn), forward, pick up, drop, toggle "
-    "(open a door). East is +x, south is +y. Reply with the next actions, comma-separated."
+    "(open a door)."
 )
+_REPLY = "Reply with the next actions, comma-separated."
+SYSTEMS = {  # by how the state is said (teduo.state.STATE_WORDS)
+    "absolute": f"{_ACTIONS} East is +x, south is +y. {_REPLY}",
+    "egocentric": f"{_ACTIONS} Places are counted in tiles from you, as you face. {_REPLY}",
+}
 
 
 def action_words(actions: list[int]) -> str:
@@ -48,10 +54,13 @@ def parse_actions(reply: str) -> tuple[list[int], int]:
     return actions, invalid
 
 
-def prompt_messages(instruction: str, state_text: str) -> list[dict[str, str]]:
-    """The agent's prompt (the same for the fine-tuned and the untuned model)."""
+def prompt_messages(
+    instruction: str, state_text: str, words: StateWords = "absolute"
+) -> list[dict[str, str]]:
+    """The agent's prompt (the same for the fine-tuned and the untuned model); ``words`` says
+    how ``state_text`` was rendered."""
     return [
-        {"role": "system", "content": SYSTEM},
+        {"role": "system", "content": SYSTEMS[words]},
         {"role": "user", "content": f"Instruction: {instruction}\nState: {state_text}"},
     ]
 
@@ -62,11 +71,12 @@ class Example:
     instruction: str
     state_text: str
     actions: list[int]
+    words: StateWords = "absolute"
 
     def as_record(self) -> dict[str, Any]:
         """A trl prompt/completion record (conversational)."""
         return {
-            "prompt": prompt_messages(self.instruction, self.state_text),
+            "prompt": prompt_messages(self.instruction, self.state_text, self.words),
             "completion": [{"role": "assistant", "content": action_words(self.actions)}],
         }
 

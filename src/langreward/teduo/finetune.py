@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from langreward.plugin import MethodError
+from langreward.teduo.state import StateWords
 
 
 class LoRASettings(BaseModel):
@@ -34,6 +35,11 @@ class LoRASettings(BaseModel):
         description="embedded, embedded:NAME, or a local transformers model directory",
     )
     examples_per_goal: int = Field(40, ge=1, description="start states per training goal")
+    state_words: StateWords = Field(
+        "absolute",
+        description="how the agent's prompt says the state: absolute tiles and compass "
+        "directions, or egocentric (tiles ahead/left/right of the agent, free tiles around it)",
+    )
     max_actions: int = Field(12, ge=1, description="actions per completion (then re-query)")
     max_queries: int = Field(6, ge=1, description="the agent's queries per episode at most")
     plan_steps: int = Field(40, ge=1, description="longest plan rolled out in the abstract MDP")

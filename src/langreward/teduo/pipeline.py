@@ -51,7 +51,7 @@ from langreward.teduo.labels import (
 from langreward.teduo.levels import layout_seeds, level_of, make_level, reset_layout
 from langreward.teduo.proxy import extras_of, train_proxy
 from langreward.teduo.qlearning import QTable, index_states, solve_goal
-from langreward.teduo.state import state_text
+from langreward.teduo.state import STATE_WORDS, state_text
 from langreward.teduo.transitions import Transitions, load_transitions
 
 log = logging.getLogger(__name__)
@@ -368,8 +368,10 @@ class TEDUOPipeline:
             )
             instruction = phrase(goals[gid])
             for state_index, plan in plans:
-                text = state_text(data.state(state_index))
-                examples.append(Example(gid, instruction, text, plan[: sft.max_actions]))
+                text = STATE_WORDS[sft.state_words](data.state(state_index))
+                examples.append(
+                    Example(gid, instruction, text, plan[: sft.max_actions], sft.state_words)
+                )
             per_goal[gid] = {
                 "examples": len(plans),
                 "plan_length_mean": float(np.mean([len(p) for _, p in plans])) if plans else None,
@@ -404,6 +406,7 @@ class TEDUOPipeline:
         limits = {
             "max_actions": self.settings.sft.max_actions,
             "max_queries": self.settings.sft.max_queries,
+            "words": self.settings.sft.state_words,
         }
         tuned = make_llm(f"hf:{base}", adapter=self.root / "sft" / "adapter")
         untuned = make_llm(f"hf:{base}")

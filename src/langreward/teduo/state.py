@@ -4,7 +4,8 @@ reads).
 The arrays are MiniGrid's own encoding of the whole grid (type, colour, state per tile) with
 the agent's tile marked, its direction, and what it carries; the mission is not part of the
 state (the goal stays hidden from the learner). :func:`state_text` renders the arrays alone,
-so a learner can describe any stored state without the env.
+so a learner can describe any stored state without the env: in absolute tiles, or
+(:func:`egocentric_text`) relative to the agent, the way it has to act on them.
 
 Example:
     >>> from langreward.teduo.levels import make_level, reset_layout
@@ -12,14 +13,19 @@ Example:
     >>> _ = reset_layout(env, layout=0, rng=np.random.default_rng(1))
     >>> state_text(encode_state(env)).split(".")[0]
     'You are on tile (4, 2), facing west, carrying nothing'
+    >>> egocentric_text(encode_state(env)).split(";")[0]
+    'You carry nothing. In front of you: nothing. Free tiles ahead: 3, left: 0, right: 1, behind: 0. Objects: a grey key 1 to the left'
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
+
+from langreward.teduo.achieved import DIRECTION_VECTORS
 
 DIRECTIONS = ("east", "south", "west", "north")  # MiniGrid: 0 right, 1 down, 2 left, 3 up
 
@@ -95,6 +101,83 @@ def state_text(state: dict[str, Any]) -> str:
     if walls:
         parts.append("Interior walls: " + "; ".join(walls) + ".")
     return " ".join(parts)
+
+
+def egocentric_text(state: dict[str, Any]) -> str:
+    """The state in words relative to the agent: what it carries, what is in front of it, how
+    many free tiles it has ahead, left, right and behind, and each object (nearest first) as
+    tiles ahead/behind and to the left/right. A goal's object is then a few words away from
+    the actions that reach it, with no coordinates or compass directions to compare."""
+    _, idx_to_color, idx_to_object, idx_to_state = _constants()
+    grid = np.asarray(state["grid"])
+    width, height = grid.shape[:2]
+    agent = np.argwhere(grid[:, :, 0] == _index(idx_to_object, "agent"))
+    x, y = (int(v) for v in agent[0]) if len(agent) else (0, 0)
+    ahead = DIRECTION_VECTORS[int(state["direction"]) % 4]
+    right = (-ahead[1], ahead[0])
+    free_kinds = {_index(idx_to_object, n) for n in ("empty", "floor")}
+
+    def thing(tx: int, ty: int) -> str:
+        kind, colour, status = (int(v) for v in grid[tx, ty])
+        name = idx_to_object[kind]
+        if name == "door":
+            door = f"{idx_to_state.get(status, 'closed')} {idx_to_color[colour]} door"
+            return ("an " if door.startswith("open") else "a ") + door
+        if name in ("empty", "floor", "unseen"):
+            return "nothing"
+        return f"a {name}" if name == "wall" else f"a {idx_to_color[colour]} {name}"
+
+    def free_tiles(step: tuple[int, int]) -> int:
+        count, tx, ty = 0, x + step[0], y + step[1]
+        while 0 <= tx < width and 0 <= ty < height and _passable(grid[tx, ty], free_kinds):
+            count, tx, ty = count + 1, tx + step[0], ty + step[1]
+        return count
+
+    carried_type, carried_colour = (int(v) for v in np.asarray(state["carrying"]))
+    carrying = (
+        f"a {idx_to_color[carried_colour]} {idx_to_object[carried_type]}"
+        if idx_to_object[carried_type] not in ("empty", "unseen")
+        else "nothing"
+    )
+    fx, fy = x + ahead[0], y + ahead[1]
+    front = thing(fx, fy) if 0 <= fx < width and 0 <= fy < height else "a wall"
+    left, behind = (-right[0], -right[1]), (-ahead[0], -ahead[1])
+    parts = [
+        f"You carry {carrying}",
+        f"In front of you: {front}",
+        "Free tiles ahead: {}, left: {}, right: {}, behind: {}".format(
+            *(free_tiles(step) for step in (ahead, left, right, behind))
+        ),
+    ]
+    objects = []
+    for tx, ty in np.argwhere(~np.isin(grid[:, :, 0], _background(idx_to_object))):
+        dx, dy = int(tx) - x, int(ty) - y
+        forward, side = dx * ahead[0] + dy * ahead[1], dx * right[0] + dy * right[1]
+        objects.append((abs(forward) + abs(side), thing(tx, ty), _offset(forward, side)))
+    words = [f"{name} {where}" for _, name, where in sorted(objects)]
+    parts.append("Objects: " + ("; ".join(words) if words else "none"))
+    return ". ".join(parts) + "."
+
+
+StateWords = Literal["absolute", "egocentric"]
+STATE_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "absolute": state_text,
+    "egocentric": egocentric_text,
+}
+
+
+def _offset(forward: int, side: int) -> str:
+    """``2 ahead and 1 to the left``, ``3 behind``, ``1 to the right``."""
+    along = f"{abs(forward)} {'ahead' if forward > 0 else 'behind'}" if forward else ""
+    across = f"{abs(side)} to the {'right' if side > 0 else 'left'}" if side else ""
+    return " and ".join(part for part in (along, across) if part) or "here"
+
+
+def _passable(tile: np.ndarray, free_kinds: set[int]) -> bool:
+    """Empty floor or an open door."""
+    from minigrid.core.constants import OBJECT_TO_IDX
+
+    return int(tile[0]) in free_kinds or (int(tile[0]) == OBJECT_TO_IDX["door"] and tile[2] == 0)
 
 
 def _index(idx_to_name: dict[int, str], name: str) -> int:
