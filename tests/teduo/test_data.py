@@ -93,6 +93,61 @@ def test_state_text_names_the_agent_objects_and_walls() -> None:
     assert "Interior walls: x=5 from y=1 to y=3." in text
 
 
+def test_egocentric_text_places_every_object_where_it_is_from_any_heading() -> None:
+    import re
+
+    from langreward.teduo.achieved import DIRECTION_VECTORS
+    from langreward.teduo.state import egocentric_text
+
+    env = make_level("two-rooms")
+    reset_layout(env, 0, np.random.default_rng(1))
+    state = encode_state(env)
+    x, y = (int(v) for v in env.agent_pos)
+    offset = re.compile(r"(?:(\d+) (ahead|behind))?(?: and )?(?:(\d+) to the (left|right))?$")
+    for heading in range(4):
+        state["direction"] = np.int64(heading)
+        ahead = DIRECTION_VECTORS[heading]
+        right = (-ahead[1], ahead[0])
+        text = egocentric_text(state)
+        said = text.split("Objects: ")[1].rstrip(".").split("; ")
+        assert len(said) == 5
+        for item in said:
+            name, where = re.match(r"an? (\w+ \w+(?: door)?) (.*)", item).groups()
+            steps, way, side, hand = offset.match(where).groups()
+            forward = int(steps or 0) * (1 if way == "ahead" else -1)
+            sideways = int(side or 0) * (1 if hand == "right" else -1)
+            tile = (x + forward * ahead[0] + sideways * right[0],
+                    y + forward * ahead[1] + sideways * right[1])  # fmt: skip
+            obj = env.grid.get(*tile)
+            assert obj is not None and name.endswith(f"{obj.color} {obj.type}"), (item, tile)
+        front = env.grid.get(x + ahead[0], y + ahead[1])
+        expected = {None: "nothing", "wall": "a wall"}.get(
+            front and front.type, front and f"a {front.color} {front.type}"
+        )
+        assert f"In front of you: {expected}." in text
+    assert "Free tiles ahead: 3, left: 0, right: 1, behind: 0." in egocentric_text(
+        {**state, "direction": np.int64(2)}
+    )  # facing west from (4, 2): three floor tiles, then the outer wall
+
+
+def test_egocentric_free_tiles_pass_open_doors_only() -> None:
+    from minigrid.core.constants import OBJECT_TO_IDX
+
+    from langreward.teduo.state import egocentric_text
+
+    grid = np.zeros((5, 3, 3), np.uint8)
+    grid[:, :, 0] = OBJECT_TO_IDX["wall"]
+    grid[1:4, 1, 0] = OBJECT_TO_IDX["empty"]
+    grid[1, 1] = (OBJECT_TO_IDX["agent"], 0, 0)
+    grid[2, 1] = (OBJECT_TO_IDX["door"], 0, 0)  # open
+    state = {"grid": grid, "direction": np.int64(0), "carrying": np.array([5, 0], np.uint8)}
+    text = egocentric_text(state)
+    assert text.startswith("You carry a red key. In front of you: an open red door.")
+    assert "Free tiles ahead: 2, left: 0, right: 0, behind: 0." in text
+    grid[2, 1, 2] = 1  # closed
+    assert "Free tiles ahead: 0," in egocentric_text(state)
+
+
 def test_hidden_goals_come_from_the_given_list(tmp_path) -> None:
     env = make_level("two-rooms")
     reset_layout(env, 0, np.random.default_rng(0))

@@ -6,6 +6,7 @@ stage's files are checked, and a run killed between stages resumes at the right 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -61,10 +62,18 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     assert (root / "labels.json").exists() and not (root / "proxy.json").exists()
     labelled = (root / "labels.json").stat().st_mtime_ns
 
-    stages: list[str | None] = []
-    result = run_experiment(config, root, resume=True, progress=lambda p: stages.append(p.stage))
+    seen = []
+    result = run_experiment(config, root, resume=True, progress=seen.append)
     assert result.status == "finished"
+    stages = [p.stage for p in seen]
     assert "collect" not in stages and "label" not in stages and "proxy" in stages
+    details = {(p.stage, p.detail) for p in seen}  # how far each long stage has got
+    assert ("qlearn", "1/2 goals") in details and ("proxy", "0/2 goals") in details
+    steps = [p.detail for p in seen if p.stage == "finetune" and p.detail]
+    done, total = steps[-1].removesuffix(" training steps").split("/")
+    assert len(steps) > 1 and done == total
+    finished = [d for stage, d in details if stage == "evaluate" and d and d.endswith("1/6")]
+    assert any(re.fullmatch(r"(\d+)/\1 episodes of policy 1/6", d) for d in finished)
     assert (root / "labels.json").stat().st_mtime_ns == labelled  # not labelled again
 
     goals = json.loads((root / "goals.json").read_text())

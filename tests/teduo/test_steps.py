@@ -323,6 +323,26 @@ def test_llm_agent_plays_its_list_then_asks_again_and_gives_up_after_its_queries
     assert babble.queries == 2  # a new episode asks again
 
 
+def test_llm_agent_reads_the_state_in_the_words_it_was_tuned_on(data: Transitions) -> None:
+    from langreward.teduo.agent import LLMAgent
+    from langreward.teduo.distill import SYSTEMS, Example
+    from langreward.teduo.state import egocentric_text
+
+    asked = []
+
+    def reply(messages):
+        asked.append(messages)
+        return "forward"
+
+    state = data.state(0)
+    agent = LLMAgent(make_llm("scripted", responses=reply, cache=False), words="egocentric")
+    assert agent(state, None, "go to the red ball") == 2
+    example = Example("g", "go to the red ball", egocentric_text(state), [2], "egocentric")
+    assert asked[0] == example.as_record()["prompt"]  # what step 3 trained on
+    assert asked[0][0]["content"] == SYSTEMS["egocentric"]
+    assert "Free tiles ahead" in asked[0][1]["content"] and "tile (" not in asked[0][1]["content"]
+
+
 def test_llm_agent_asks_once_per_round_for_every_episode_whose_list_ran_out() -> None:
     from langreward.teduo.agent import NO_OP, LLMAgent
 

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from langreward.teduo.distill import ACTION_WORDS, SYSTEM
+from langreward.teduo.distill import ACTION_WORDS, SYSTEMS
 
 SPECIAL = ["<pad>", "<unk>", "<|im_start|>", "<|im_end|>"]
 CHAT_TEMPLATE = (
@@ -18,7 +18,8 @@ WORDS = (
     "system user assistant Instruction State You are on tile facing east south west north "
     "carrying nothing a an the Objects none Interior walls from to open at x y red green blue "
     "purple yellow grey gray azure ball box key door closed locked crate chest go pick up put "
-    "next open navigate walk grab take swing get place beside move close " + " ".join(ACTION_WORDS)
+    "next open navigate walk grab take swing get place beside move close carry In front of Free "
+    "tiles ahead left right behind here and " + " ".join(ACTION_WORDS)
 )
 
 
@@ -27,7 +28,9 @@ def build_tiny_model(directory: Path) -> Path:
     import transformers
     from tokenizers import Tokenizer, models, pre_tokenizers
 
-    words = set(re.findall(r"\w+|[^\w\s]", SYSTEM + " " + WORDS + " , . ( ) : ; = + -"))
+    words = set(
+        re.findall(r"\w+|[^\w\s]", " ".join(SYSTEMS.values()) + " " + WORDS + " , . ( ) : ; = + -")
+    )
     words |= {str(d) for d in range(30)}
     vocab = {token: i for i, token in enumerate(SPECIAL + sorted(words))}
     tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))

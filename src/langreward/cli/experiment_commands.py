@@ -124,6 +124,7 @@ def run(
     def report(p) -> None:
         recent = "" if p.recent_return is None else f"return {p.recent_return:.1f}"
         info = f"stage {p.stage}" if p.stage else recent  # offline pipelines count stages
+        info += f" ({p.detail})" if p.detail else ""
         progress.update(task, completed=p.timesteps, total=p.total_timesteps, info=info)
 
     try:

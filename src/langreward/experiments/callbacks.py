@@ -31,6 +31,7 @@ class RunProgress:
     recent_return: float | None  # mean original return of the last 20 episodes
     wall_time: float
     stage: str | None = None  # offline pipelines: the stage running (timesteps count stages)
+    detail: str | None = None  # how far the stage has got, e.g. "3/8 goals"
 
 
 ProgressFn = Callable[[RunProgress], None]

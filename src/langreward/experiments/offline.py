@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from langreward.experiments.callbacks import RunProgress
 from langreward.experiments.errors import ExperimentError, RunInterrupted
 from langreward.experiments.rundir import write_checkpoint_state
 from langreward.experiments.session import ActiveRun, base_summary, write_status
@@ -20,18 +19,9 @@ from langreward.plugin import OfflinePipeline, Stage
 log = logging.getLogger(__name__)
 
 
-def _report(run: ActiveRun, done: int, total: int, stage: str | None) -> None:
-    if run.progress is not None:
-        run.progress(
-            RunProgress(
-                timesteps=done,
-                total_timesteps=total,
-                episodes=0,
-                recent_return=None,
-                wall_time=run.wall_time(),
-                stage=stage,
-            )
-        )
+def _report(run: ActiveRun, done: int, total: int, stage: str) -> None:
+    run.stage = (done, total, stage)
+    run.report_stage()
 
 
 def _finished(run: ActiveRun, stage: Stage, done: list[str]) -> bool:

@@ -238,10 +238,10 @@ def _execute(
     try:
         with torch_threads(config.torch_threads):
             method = get_method(config.method)
-            built = method.build(
-                config.method_settings(), _context(config, seed, paths, llm, ray_address)
-            )
             run = ActiveRun(config, seed, paths, session, metrics, llm, progress, clock_start)
+            context = _context(config, seed, paths, llm, ray_address)
+            context.progress = run.stage_progress
+            built = method.build(config.method_settings(), context)
             if isinstance(built, OnlineSetup):
                 summary = train_online(run, built)
             elif isinstance(built, OfflinePipeline):

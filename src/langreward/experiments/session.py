@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from langreward.experiments.callbacks import ProgressFn
+from langreward.experiments.callbacks import ProgressFn, RunProgress
 from langreward.experiments.config import ExperimentConfig
 from langreward.experiments.jsonio import write_json
 from langreward.experiments.rundir import MetricsWriter, RunPaths, now_iso
@@ -42,10 +42,32 @@ class ActiveRun:
     progress: ProgressFn | None = None
     clock_start: float = field(default_factory=time.monotonic)
     method_stats: dict[str, Any] = field(default_factory=dict)
+    stage: tuple[int, int, str] | None = None  # offline: (index, stages, name) of the running one
 
     def wall_time(self) -> float:
         """Seconds of this run so far, earlier sessions included."""
         return self.session.wall_offset + time.monotonic() - self.clock_start
+
+    def report_stage(self, detail: str | None = None) -> None:
+        """Tell the progress callback which stage runs and, with ``detail``, how far it is."""
+        if self.progress is None or self.stage is None:
+            return
+        index, stages, name = self.stage
+        self.progress(
+            RunProgress(
+                timesteps=index,
+                total_timesteps=stages,
+                episodes=0,
+                recent_return=None,
+                wall_time=self.wall_time(),
+                stage=name,
+                detail=detail,
+            )
+        )
+
+    def stage_progress(self, done: int, total: int, unit: str) -> None:
+        """A method's ``context.progress``: how far the running stage has got."""
+        self.report_stage(f"{done:,}/{total:,} {unit}")
 
 
 def base_summary(run: ActiveRun, final: dict[str, float], timesteps: int | None) -> dict[str, Any]:

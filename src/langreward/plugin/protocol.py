@@ -39,6 +39,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from langreward.plugin.run_llm import RunLLM
 
 EVAL_SEED_OFFSET = 10_000
+StageProgress = Callable[[int, int, str], None]  # done, total, unit ("goals", "episodes")
 
 
 @dataclass
@@ -49,7 +50,9 @@ class RunContext:
     first call; a method that never calls it costs no LLM). The runner exports its transcript,
     closes it and reports its cost. ``ray_address`` is a Ray cluster the method may spread
     independent work on (``langreward run --ray``; ``"local"``: a single-machine Ray; ``None``:
-    everything in this process).
+    everything in this process). ``progress(done, total, unit)`` says how far the running
+    stage of an offline pipeline (or its evaluation) has got, e.g. ``progress(3, 8, "goals")``;
+    the CLI shows it beside the stage's name.
     """
 
     env_id: str
@@ -61,6 +64,7 @@ class RunContext:
     llm: RunLLM = field(default_factory=lambda: RunLLM("embedded"))
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     ray_address: str | None = None
+    progress: StageProgress = field(default=lambda done, total, unit: None)
 
     @property
     def eval_seed(self) -> int:

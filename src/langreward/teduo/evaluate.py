@@ -99,9 +99,14 @@ def plan_episodes(
     return planned
 
 
-def run_episodes(episodes: Sequence[Episode], policy: Policy | BatchPolicy) -> list[Any]:
+def run_episodes(
+    episodes: Sequence[Episode],
+    policy: Policy | BatchPolicy,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
     """Play every episode to its end, side by side; per episode ``{"success", "length",
-    "invalid"}``, or ``None`` where the policy had no answer."""
+    "invalid"}``, or ``None`` where the policy had no answer. ``progress(finished, total)``
+    after each round in which episodes ended."""
     batch = policy if hasattr(policy, "act_many") else _OneByOne(policy)
     batch.reset()
     for episode in episodes:
@@ -131,6 +136,8 @@ def run_episodes(episodes: Sequence[Episode], policy: Policy | BatchPolicy) -> l
                 }
             else:
                 still.append(i)
+        if progress is not None and len(still) < len(live):
+            progress(len(episodes) - len(still), len(episodes))
         live = still
     return results
 
@@ -170,15 +177,17 @@ def evaluate_cells(
     cells: Mapping[str, tuple[Sequence[Goal], Sequence[int], bool]],
     episodes: int,
     seed: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every cell (name -> goals, layouts, test phrasing) with ``episodes`` episodes each, all
-    played side by side; per cell what :func:`summarise` gives."""
+    played side by side; per cell what :func:`summarise` gives (``progress`` as in
+    :func:`run_episodes`)."""
     planned = {
         name: plan_episodes(level, goals, layouts, episodes, seed, test_phrasing=test)
         for name, (goals, layouts, test) in cells.items()
     }
     everything = [episode for group in planned.values() for episode in group]
-    results = run_episodes(everything, policy)
+    results = run_episodes(everything, policy, progress)
     out, start = {}, 0
     for name, group in planned.items():
         if not group:

@@ -17,6 +17,7 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,15 +103,26 @@ def _converted_embedded(name: str | None) -> Path:
 
 
 def finetune(
-    base: Path, records: list[dict[str, Any]], out_dir: Path, settings: LoRASettings, seed: int
+    base: Path,
+    records: list[dict[str, Any]],
+    out_dir: Path,
+    settings: LoRASettings,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Train a LoRA adapter on prompt/completion records; save it in ``out_dir``; return the
-    measurements (examples, trained tokens, tokens/s, losses, peak memory)."""
+    measurements (examples, trained tokens, tokens/s, losses, peak memory).
+    ``progress(step, steps)`` after each optimiser step."""
     import torch
     from datasets import Dataset
     from peft import LoraConfig
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, TrainerCallback
     from trl import SFTConfig, SFTTrainer
+
+    class Report(TrainerCallback):  # type: ignore[misc]
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if progress is not None:
+                progress(state.global_step, state.max_steps)
 
     from langreward.llm.backends.hf import load_tokenizer
 
@@ -153,6 +165,7 @@ def finetune(
         eval_dataset=split["test"] if split else None,
         processing_class=tokenizer,
         peft_config=lora,
+        callbacks=[Report()],
     )
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     started = time.perf_counter()

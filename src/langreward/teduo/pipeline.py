@@ -190,6 +190,7 @@ class TEDUOPipeline:
             behaviour=data.behaviour,
             goals=[goal for _, goal in self.goals()],
             seed=self.context.seed,
+            progress=lambda done, total: self.context.progress(done, total, "transitions"),
         )
         _write(root / "dataset.json", stats.as_dict())
         self._timed("collect", started)
@@ -243,7 +244,10 @@ class TEDUOPipeline:
             results = label_on_ray(jobs, spec, self.context.ray_address)
         else:
             llm = self.context.llm.get() if labels.labeller == "llm" else None
-            results = [label_job(job, spec, llm) for job in jobs]
+            results = []
+            for job in jobs:
+                self.context.progress(len(results), len(jobs), "goals labelled")
+                results.append(label_job(job, spec, llm))
         summary: dict[str, Any] = {
             "labeller": spec.name(),
             "where": f"ray ({self.context.ray_address})" if self.context.ray_address else "local",
@@ -275,7 +279,9 @@ class TEDUOPipeline:
         batch = data.batch()
         goals = dict(self.goals())
         report = {}
-        for gid, view in self.views().items():
+        views = self.views()
+        for done, (gid, view) in enumerate(views.items()):
+            self.context.progress(done, len(views), "goals")
             goal = goals[gid]
             labelled = _read(root / "labels" / f"{gid}.json")
             planes = view.planes_batch(batch)
@@ -318,7 +324,9 @@ class TEDUOPipeline:
         q = self.settings.qlearning
         (root / "qtables").mkdir(exist_ok=True)
         transitions = (data.states_from, data.actions, data.states_to)
-        for gid, view in self.views().items():
+        views = self.views()
+        for done, (gid, view) in enumerate(views.items()):
+            self.context.progress(done, len(views), "goals")
             rewards = np.load(root / "rewards" / f"{gid}.npy")
             rows, keys = index_states(view.keys(batch))
             extra: dict[str, Any] = {}
@@ -394,7 +402,10 @@ class TEDUOPipeline:
             for line in (root / "sft" / "examples.jsonl").read_text().splitlines()
         ]
         base = base_model_dir(self.settings.sft.model)
-        report = finetune(base, records, root / "sft", self.settings.sft, self.context.seed)
+        report = finetune(
+            base, records, root / "sft", self.settings.sft, self.context.seed,
+            progress=lambda done, total: self.context.progress(done, total, "training steps"),
+        )  # fmt: skip
         _write(root / "finetune.json", report)
         self._timed("finetune", started)
 
@@ -493,10 +504,14 @@ class TEDUOPipeline:
             for layouts, goal_set in CELLS
         }  # fmt: skip
         rows, seconds = {}, {}
-        for name, policy in policies.items():
+        for number, (name, policy) in enumerate(policies.items(), 1):
             log.info("evaluating %s: %d episodes in each of 4 cells", name, episodes)
             started = time.perf_counter()
-            rows[name] = evaluate_cells(self.level, policy, cells, episodes, self.context.eval_seed)
+            unit = f"episodes of policy {number}/{len(policies)}"
+            rows[name] = evaluate_cells(
+                self.level, policy, cells, episodes, self.context.eval_seed,
+                progress=lambda done, total, unit=unit: self.context.progress(done, total, unit),
+            )  # fmt: skip
             seconds[name] = round(time.perf_counter() - started, 1)
         result = {
             "episodes_per_cell": episodes,
