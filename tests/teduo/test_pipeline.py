@@ -73,7 +73,7 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     done, total = steps[-1].removesuffix(" training steps").split("/")
     assert len(steps) > 1 and done == total
     finished = [d for stage, d in details if stage == "evaluate" and d and d.endswith("1/6")]
-    assert any(re.fullmatch(r"(\d+)/\1 episodes of policy 1/6", d) for d in finished)
+    assert any(re.fullmatch(r"(\d+)/\1 episodes, policy 1/6", d) for d in finished)
     assert (root / "labels.json").stat().st_mtime_ns == labelled  # not labelled again
 
     goals = json.loads((root / "goals.json").read_text())

@@ -124,7 +124,7 @@ def run(
     def report(p) -> None:
         recent = "" if p.recent_return is None else f"return {p.recent_return:.1f}"
         info = f"stage {p.stage}" if p.stage else recent  # offline pipelines count stages
-        info += f" ({p.detail})" if p.detail else ""
+        info = f"{p.stage} {p.detail}" if p.detail else info
         progress.update(task, completed=p.timesteps, total=p.total_timesteps, info=info)
 
     try:

@@ -507,7 +507,7 @@ class TEDUOPipeline:
         for number, (name, policy) in enumerate(policies.items(), 1):
             log.info("evaluating %s: %d episodes in each of 4 cells", name, episodes)
             started = time.perf_counter()
-            unit = f"episodes of policy {number}/{len(policies)}"
+            unit = f"episodes, policy {number}/{len(policies)}"
             rows[name] = evaluate_cells(
                 self.level, policy, cells, episodes, self.context.eval_seed,
                 progress=lambda done, total, unit=unit: self.context.progress(done, total, unit),
