@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -120,6 +121,11 @@ def _spread(values: list[float], fmt: str) -> str:
     return f"{fmt.format(mid)} [{fmt.format(low)}–{fmt.format(high)}]"
 
 
+def _short(policy: str) -> str:
+    """``step-2 policies (tabular, <source>)`` -> ``step-2 policies (tabular)``."""
+    return re.sub(r"^(step-2 policies \((?:tabular|DQN)), .*\)$", r"\1)", policy)
+
+
 def success_table(runs: dict[str, list[Path]]) -> str:
     head = (
         "| arm | policy | seeds | episodes per cell | "
@@ -131,6 +137,8 @@ def success_table(runs: dict[str, list[Path]]) -> str:
         evaluations = [_read(d, "evaluation.json") for d in dirs]
         if not evaluations:
             continue
+        for e in evaluations:  # the arm says where step 2's rewards came from
+            e["rows"] = {_short(name): row for name, row in e["rows"].items()}
         for policy in evaluations[0]["rows"]:
             cells = []
             for layouts, goals in CELLS:

@@ -138,7 +138,7 @@ def test_step_2_with_dqn_writes_tables_and_networks_and_is_evaluated(tmp_path: P
     evaluation = json.loads((root / "evaluation.json").read_text())
     rows = evaluation["rows"]
     assert set(evaluation["seconds"]) == set(rows)  # each policy's evaluation time
-    dqn = rows["step-2 policies (DQN, LLM abstraction and labels)"]
+    dqn = rows["step-2 policies (DQN, oracle abstraction, verifier labels)"]  # named by source
     assert dqn["train layouts / train goals"]["episodes"] == 6
 
 

@@ -56,8 +56,16 @@ from langreward.teduo.transitions import Transitions, load_transitions
 
 log = logging.getLogger(__name__)
 
-STEP2 = "step-2 policies (tabular, LLM abstraction and labels)"
-STEP2_DQN = "step-2 policies (DQN, LLM abstraction and labels)"
+
+def step2_name(settings: TEDUOSettings) -> str:
+    """The step-2 row's name: its solver and where its abstraction and rewards came from,
+    e.g. ``step-2 policies (tabular, LLM abstraction and labels)``."""
+    solver = "tabular" if settings.qlearning.algorithm == "tabular" else "DQN"
+    if settings.abstraction == "llm" and settings.labels.labeller == "llm":
+        source = "LLM abstraction and labels"
+    else:
+        source = f"{settings.abstraction} abstraction, {settings.labels.labeller} labels"
+    return f"step-2 policies ({solver}, {source})"
 
 
 def goal_id(index: int, goal: Goal) -> str:
@@ -494,7 +502,7 @@ class TEDUOPipeline:
         policies: dict[str, Policy] = {
             **agents,
             **baselines,
-            STEP2 if self.settings.qlearning.algorithm == "tabular" else STEP2_DQN: step2,
+            step2_name(self.settings): step2,
             "random actions (reference)": lambda state, goal, text: rng.randrange(RANDOM_ACTIONS),
         }
         cells = {
