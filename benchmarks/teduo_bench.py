@@ -16,6 +16,10 @@ Arms (both start from ``configs/teduo/two_rooms.yaml``):
   0.5B agent learns the state-to-action mapping when it needs no coordinate arithmetic.
 - ``verifier-egocentric``: as ``llm-egocentric`` with BabyAI's rules in place of the LLM in
   step 1 (an oracle stand-in): what step 3 learns from plans made on perfect labels.
+- ``llm-egocentric-fit``, ``verifier-egocentric-fit``: as ``llm-egocentric`` and
+  ``verifier-egocentric`` with fine-tuning set to fit harder (learning rate 1e-3 instead of
+  2e-4, LoRA on all seven linear layers of the top 8 blocks instead of q/v, 2 epochs): whether
+  step 3 falls short because it underfits its own examples.
 - ``llm-calibrated``: steps 1-2 of ``llm`` (same LLM answers, from the cache), each goal's
   label threshold fitted on 10 states labelled by hand (BabyAI's rules stand in for the
   person) instead of the top-gap rule.
@@ -59,12 +63,16 @@ ARMS = (
     "llm",
     "llm-sft3",
     "llm-egocentric",
+    "llm-egocentric-fit",
     "llm-calibrated",
     "verifier",
     "verifier-rooms",
     "verifier-dqn",
     "verifier-egocentric",
+    "verifier-egocentric-fit",
 )
+
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def arm_config(arm: str, llm: str, episodes: int | None, config: Path = CONFIG) -> Any:
@@ -75,15 +83,17 @@ def arm_config(arm: str, llm: str, episodes: int | None, config: Path = CONFIG) 
         data["eval"]["episodes"] = episodes
     if arm == "llm-sft3":
         data["teduo"]["sft"]["epochs"] = 3
-    if arm.endswith("-egocentric"):
+    if "-egocentric" in arm:
         data["teduo"]["sft"]["state_words"] = "egocentric"
+    if arm.endswith("-fit"):
+        data["teduo"]["sft"].update(learning_rate=1e-3, epochs=2, target_modules=ALL_LINEAR)
     if arm == "llm-calibrated":
         data["teduo"]["labels"]["decision"] = "calibrated"
         data["teduo"]["distill"] = False
     if arm.startswith("verifier"):
         data["teduo"]["abstraction"] = "oracle"
         data["teduo"]["labels"]["labeller"] = "verifier"
-        data["teduo"]["distill"] = arm == "verifier-egocentric"
+        data["teduo"]["distill"] = "-egocentric" in arm
     if arm not in ("verifier", "llm"):  # variants: the baselines are the main arms
         data["teduo"]["baselines"] = False
     if arm == "verifier-rooms":
