@@ -132,6 +132,11 @@ def solve_goal_dqn(
             done[i : i + 1], done[i : i + 1], [{}],
         )  # fmt: skip
     seen_rows = observations[_first_of_each(rows)]  # one observation per abstract state
+    pair = rows[start].astype(np.int64) * actions_count + action.astype(np.int64)
+    states = int(rows.max()) + 1 if len(rows) else 0
+    seen = np.zeros(states * actions_count, bool)
+    seen[pair] = True
+    seen = seen.reshape(states, actions_count)
     q_net = QNetwork.of_dqn(model, observations.shape[1], actions_count)
     greedy_before = None
     changed = True
@@ -141,17 +146,12 @@ def solve_goal_dqn(
         model.train(gradient_steps=chunk, batch_size=settings.batch_size)
         polyak_update(model.q_net.parameters(), model.q_net_target.parameters(), 1.0)
         steps_done += chunk
-        greedy = q_net.values(seen_rows).argmax(axis=1)
+        greedy = np.where(seen, q_net.values(seen_rows), -np.inf).argmax(axis=1)  # as the table
         changed = greedy_before is None or bool((greedy != greedy_before).any())
         greedy_before = greedy
     q_net.net.eval()
-    pair = rows[start].astype(np.int64) * actions_count + action.astype(np.int64)
-    states = int(rows.max()) + 1 if len(rows) else 0
-    seen = np.zeros(states * actions_count, bool)
-    seen[pair] = True
-    values = q_net.values(seen_rows).reshape(-1)
     table = QTable(
-        np.where(seen, values, -np.inf).reshape(states, actions_count),
+        np.where(seen, q_net.values(seen_rows), -np.inf),
         likeliest_next(pair, rows[end], states, actions_count),
         iterations=steps_done,
         converged=not changed,

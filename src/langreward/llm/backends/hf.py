@@ -84,9 +84,7 @@ class HFBackend(Backend):
             raise BackendError(f"transformers generate failed: {exc}") from exc
         prompt_len = inputs["input_ids"].shape[1]
         new_tokens = out.sequences[0, prompt_len:]
-        text = self._tokenizer.decode(new_tokens, skip_special_tokens=True)
-        for stop in request.stop:
-            text = text.split(stop)[0]
+        text = _cut(self._tokenizer.decode(new_tokens, skip_special_tokens=True), request.stop)
         tokens = None
         if request.top_logprobs and out.scores:
             tokens = []
@@ -139,18 +137,22 @@ class HFBackend(Backend):
         replies = []
         for row, request in enumerate(requests):
             new_tokens = _until_end(sequences[row, width:].tolist(), tokenizer.eos_token_id, pad)
-            text = tokenizer.decode(new_tokens, skip_special_tokens=True)
-            for stop in request.stop:
-                text = text.split(stop)[0]
             replies.append(
                 Completion(
-                    text=text,
+                    text=_cut(tokenizer.decode(new_tokens, skip_special_tokens=True), request.stop),
                     prompt_tokens=int(inputs["attention_mask"][row].sum()),
                     completion_tokens=len(new_tokens),
                     seconds=seconds,
                 )
             )
         return replies
+
+
+def _cut(text: str, stops: Sequence[str]) -> str:
+    """``text`` up to the first of ``stops``."""
+    for stop in stops:
+        text = text.split(stop)[0]
+    return text
 
 
 def _until_end(tokens: list[int], eos: int | None, pad: int) -> list[int]:
