@@ -279,6 +279,54 @@ def sft_fit(run: Path, every: int = 3) -> dict[str, float] | None:
     return fit
 
 
+def state_sensitivity(run: Path, every: int = 3) -> dict[str, float] | None:
+    """How much the fine-tuned agent's first action depends on the state: on every
+    ``every``-th SFT example, its probabilities of the action words as the reply's first
+    token (renormalised over them); between the examples of each goal, the mean total
+    variation distance of those distributions (0: the same whatever the state, 1: disjoint),
+    pooled over goals, beside the same distance between the plans' first actions (the
+    share of pairs that differ). Cached in ``sft_sensitivity.json``."""
+    cached = run / "sft_sensitivity.json"
+    if cached.exists():
+        return json.loads(cached.read_text())
+    if not (run / "sft" / "adapter").exists():
+        return None
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from langreward.llm.backends.hf import load_tokenizer
+    from langreward.teduo.distill import ACTION_WORDS, parse_actions
+    from langreward.teduo.finetune import base_model_dir
+
+    records = [json.loads(line) for line in (run / "sft" / "examples.jsonl").open()][::every]
+    base = base_model_dir(
+        yaml.safe_load((run / "config.yaml").read_text())["teduo"]["sft"]["model"]
+    )
+    tokenizer = load_tokenizer(base)
+    model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=torch.float32)
+    model = PeftModel.from_pretrained(model, run / "sft" / "adapter").eval()
+    first = [tokenizer(w, add_special_tokens=False)["input_ids"][0] for w in ACTION_WORDS]
+    by_goal: dict[str, list[tuple[np.ndarray, int]]] = {}
+    for record in records:
+        text = tokenizer.apply_chat_template(
+            record["prompt"], tokenize=False, add_generation_prompt=True
+        )
+        with torch.no_grad():
+            logits = model(**tokenizer(text, return_tensors="pt")).logits[0, -1, first]
+        planned = parse_actions(record["completion"][0]["content"])[0][0]
+        by_goal.setdefault(record["goal"], []).append((torch.softmax(logits, -1).numpy(), planned))
+    agent, plans = [], []
+    for rows in by_goal.values():
+        for i in range(len(rows)):
+            for j in range(i + 1, len(rows)):
+                agent.append(0.5 * float(np.abs(rows[i][0] - rows[j][0]).sum()))
+                plans.append(float(rows[i][1] != rows[j][1]))
+    result = {"pairs": len(agent), "agent": float(np.mean(agent)), "plans": float(np.mean(plans))}
+    cached.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
 def majority_first_action(run: Path, every: int = 3) -> float:
     """The share of the same SFT examples whose plan starts with the commonest first action
     (what always answering that one action would score)."""
@@ -295,8 +343,8 @@ def fit_table(runs: dict[str, list[Path]]) -> str:
     lines = [
         "| arm | seeds | SFT examples asked | first action as planned | always the commonest "
         "first action | whole list as planned | 'forward' in replies | 'forward' in plans "
-        "| eval loss |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| eval loss | first action's change between states of a goal: agent | plans |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for arm, dirs in runs.items():
         fitted = [d for d in dirs if sft_fit(d)]
@@ -311,7 +359,9 @@ def fit_table(runs: dict[str, list[Path]]) -> str:
             f"| {_spread([100 * f['whole_list'] for f, _ in fits], '{:.0f}%')} "
             f"| {_spread([100 * f['forward_share_replies'] for f, _ in fits], '{:.0f}%')} "
             f"| {_spread([100 * f['forward_share_plans'] for f, _ in fits], '{:.0f}%')} "
-            f"| {_spread([t['eval_loss'] for _, t in fits if t.get('eval_loss')], '{:.2f}')} |"
+            f"| {_spread([t['eval_loss'] for _, t in fits if t.get('eval_loss')], '{:.2f}')} "
+            f"| {_spread([state_sensitivity(d)['agent'] for d in fitted], '{:.2f}')} "
+            f"| {_spread([state_sensitivity(d)['plans'] for d in fitted], '{:.2f}')} |"
         )
     return "\n".join(lines)
 
@@ -359,7 +409,10 @@ def main() -> None:
     if fits.count("\n") > 1:  # rows beyond the head: some arm fine-tuned an agent
         body += (
             "\n\nHow the fine-tuned agent fits its own training examples (every third SFT "
-            "example, greedy reply; the plan is the step-2 policy's):\n\n" + fits
+            "example, greedy reply; the plan is the step-2 policy's). The last two columns: "
+            "between two examples of the same goal, the mean total variation distance of the "
+            "agent's probabilities of each action as its first word (0: the same whatever the "
+            "state), and the share of such pairs whose plans start differently:\n\n" + fits
         )
     print(body)
     if not args.no_docs:
