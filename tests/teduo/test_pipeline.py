@@ -91,6 +91,8 @@ def test_pipeline_writes_every_stage_and_resumes_after_a_kill(tmp_path: Path) ->
     ]
     assert examples and {e["goal"] for e in examples} <= set(ids)
     assert examples[0]["prompt"][-1]["content"].startswith("Instruction: ")
+    distilled = json.loads((root / "sft.json").read_text())["goals"].values()
+    assert all(g["start_states_with_a_plan"] >= g["examples"] for g in distilled)
     assert (root / "sft/adapter/adapter_config.json").exists()
     finetuned = json.loads((root / "finetune.json").read_text())
     assert finetuned["trained_tokens"] > 0 and finetuned["peak_memory_gb"] < 12

@@ -106,12 +106,13 @@ def plans_for_goal(
     rows: np.ndarray,
     goal_state: np.ndarray,
     candidates: np.ndarray,
-    count: int,
+    count: int | None,
     max_steps: int,
     seed: int,
 ) -> list[tuple[int, list[int]]]:
-    """Up to ``count`` (dataset state index, plan) pairs with distinct abstract start states
-    whose greedy plan reaches the goal (a plan of at least one action)."""
+    """Up to ``count`` (every one with ``None``) (dataset state index, plan) pairs with
+    distinct abstract start states whose greedy plan reaches the goal (a plan of at least one
+    action), in a seeded random order: the first ``n`` of a longer list are those ``n``."""
     goal_rows = np.zeros(table.q.shape[0], bool)
     goal_rows[rows[goal_state]] = True
     order = list(candidates)

@@ -373,15 +373,16 @@ class TEDUOPipeline:
             table, keys = QTable.load(root / "qtables" / f"{gid}.npz")
             index = {key: row for row, key in enumerate(keys)}
             rows = np.array([index[k] for k in view.keys(batch)], dtype=np.int64)
-            plans = plans_for_goal(
+            every_plan = plans_for_goal(
                 table,
                 rows,
                 np.load(root / "rewards" / f"{gid}.npy"),
                 np.arange(len(data)),
-                sft.examples_per_goal,
+                None,
                 sft.plan_steps,
                 self.context.seed,
             )
+            plans = every_plan[: sft.examples_per_goal]
             instruction = phrase(goals[gid])
             for state_index, plan in plans:
                 text = STATE_WORDS[sft.state_words](data.state(state_index))
@@ -390,6 +391,7 @@ class TEDUOPipeline:
                 )
             per_goal[gid] = {
                 "examples": len(plans),
+                "start_states_with_a_plan": len(every_plan),
                 "plan_length_mean": float(np.mean([len(p) for _, p in plans])) if plans else None,
             }
         if not examples:
