@@ -20,6 +20,8 @@ Arms (both start from ``configs/teduo/two_rooms.yaml``):
   ``verifier-egocentric`` with fine-tuning set to fit harder (learning rate 1e-3 instead of
   2e-4, LoRA on all seven linear layers of the top 8 blocks instead of q/v, 2 epochs): whether
   step 3 falls short because it underfits its own examples.
+- ``llm-egocentric-many``, ``verifier-egocentric-many``: as the ``-fit`` arms with up to 100
+  examples per goal instead of 20, in 1 epoch: whether step 3 is short of examples.
 - ``llm-calibrated``: steps 1-2 of ``llm`` (same LLM answers, from the cache), each goal's
   label threshold fitted on 10 states labelled by hand (BabyAI's rules stand in for the
   person) instead of the top-gap rule.
@@ -64,12 +66,14 @@ ARMS = (
     "llm-sft3",
     "llm-egocentric",
     "llm-egocentric-fit",
+    "llm-egocentric-many",
     "llm-calibrated",
     "verifier",
     "verifier-rooms",
     "verifier-dqn",
     "verifier-egocentric",
     "verifier-egocentric-fit",
+    "verifier-egocentric-many",
 )
 
 ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -85,8 +89,10 @@ def arm_config(arm: str, llm: str, episodes: int | None, config: Path = CONFIG) 
         data["teduo"]["sft"]["epochs"] = 3
     if "-egocentric" in arm:
         data["teduo"]["sft"]["state_words"] = "egocentric"
-    if arm.endswith("-fit"):
+    if arm.endswith(("-fit", "-many")):
         data["teduo"]["sft"].update(learning_rate=1e-3, epochs=2, target_modules=ALL_LINEAR)
+    if arm.endswith("-many"):
+        data["teduo"]["sft"].update(examples_per_goal=100, epochs=1)
     if arm == "llm-calibrated":
         data["teduo"]["labels"]["decision"] = "calibrated"
         data["teduo"]["distill"] = False
@@ -456,9 +462,12 @@ COMMANDS = (
     "per goal) and llm-calibrated (each goal's label threshold fitted on 10 states "
     "labelled by BabyAI's rules, standing in for a person; `--arms llm-calibrated --seeds "
     "3`) vary steps 1-2 only; llm-sft3 (3 epochs of fine-tuning), llm-egocentric (the agent "
-    "reads the state relative to itself) and verifier-egocentric (the same on the verifier's "
-    "plans; `--arms llm-sft3 llm-egocentric verifier-egocentric --seeds 1`) vary step 3 "
-    "only; their baselines are the main arms'."
+    "reads the state relative to itself), -fit (learning rate 1e-3, LoRA on all linear "
+    "layers of the top 8 blocks, 2 epochs), -many (the same with up to 100 examples per "
+    "goal, 1 epoch) and the verifier-egocentric arms (the same on plans from perfect labels; "
+    "`--arms llm-sft3 llm-egocentric llm-egocentric-fit llm-egocentric-many "
+    "verifier-egocentric verifier-egocentric-fit verifier-egocentric-many --seeds 1`) vary "
+    "step 3 only; their baselines are the main arms'."
 )
 
 
