@@ -40,7 +40,8 @@ class LLMAgent:
         max_queries: int = 6,
         words: StateWords = "absolute",
     ) -> None:
-        """``words``: how the prompt says the state (see :data:`~langreward.teduo.state.STATE_WORDS`)."""
+        """``words``: how the prompt says the state (a key of
+        :data:`~langreward.teduo.state.STATE_WORDS`)."""
         self.llm = llm
         self.words = words
         self.max_actions = max_actions

@@ -13,8 +13,11 @@ Example:
     >>> _ = reset_layout(env, layout=0, rng=np.random.default_rng(1))
     >>> state_text(encode_state(env)).split(".")[0]
     'You are on tile (4, 2), facing west, carrying nothing'
-    >>> egocentric_text(encode_state(env)).split(";")[0]
-    'You carry nothing. In front of you: nothing. Free tiles ahead: 3, left: 0, right: 1, behind: 0. Objects: a grey key 1 to the left'
+    >>> words = egocentric_text(encode_state(env))
+    >>> words.split(". ")[2]
+    'Free tiles ahead: 3, left: 0, right: 1, behind: 0'
+    >>> words.split("Objects: ")[1].split("; ")[:2]
+    ['a grey key 1 to the left', 'a blue ball 3 behind']
 """
 
 from __future__ import annotations
@@ -79,12 +82,7 @@ def state_text(state: dict[str, Any]) -> str:
     grid = np.asarray(state["grid"])
     agent = np.argwhere(grid[:, :, 0] == _index(idx_to_object, "agent"))
     x, y = (int(v) for v in agent[0]) if len(agent) else (-1, -1)
-    carried_type, carried_colour = (int(v) for v in np.asarray(state["carrying"]))
-    carrying = (
-        f"carrying a {idx_to_color[carried_colour]} {idx_to_object[carried_type]}"
-        if idx_to_object[carried_type] not in ("empty", "unseen")
-        else "carrying nothing"
-    )
+    carrying = f"carrying {_carried(state)}"
     parts = [
         f"You are on tile ({x}, {y}), facing {DIRECTIONS[int(state['direction']) % 4]}, {carrying}."
     ]
@@ -133,17 +131,11 @@ def egocentric_text(state: dict[str, Any]) -> str:
             count, tx, ty = count + 1, tx + step[0], ty + step[1]
         return count
 
-    carried_type, carried_colour = (int(v) for v in np.asarray(state["carrying"]))
-    carrying = (
-        f"a {idx_to_color[carried_colour]} {idx_to_object[carried_type]}"
-        if idx_to_object[carried_type] not in ("empty", "unseen")
-        else "nothing"
-    )
     fx, fy = x + ahead[0], y + ahead[1]
     front = thing(fx, fy) if 0 <= fx < width and 0 <= fy < height else "a wall"
     left, behind = (-right[0], -right[1]), (-ahead[0], -ahead[1])
     parts = [
-        f"You carry {carrying}",
+        f"You carry {_carried(state)}",
         f"In front of you: {front}",
         "Free tiles ahead: {}, left: {}, right: {}, behind: {}".format(
             *(free_tiles(step) for step in (ahead, left, right, behind))
@@ -164,6 +156,15 @@ STATE_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "absolute": state_text,
     "egocentric": egocentric_text,
 }
+
+
+def _carried(state: dict[str, Any]) -> str:
+    """``a red key`` or ``nothing``."""
+    _, idx_to_color, idx_to_object, _ = _constants()
+    kind, colour = (int(v) for v in np.asarray(state["carrying"]))
+    if idx_to_object[kind] in ("empty", "unseen"):
+        return "nothing"
+    return f"a {idx_to_color[colour]} {idx_to_object[kind]}"
 
 
 def _offset(forward: int, side: int) -> str:
