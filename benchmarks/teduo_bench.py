@@ -243,6 +243,15 @@ def cost_table(runs: dict[str, list[Path]]) -> str:
     return "\n".join(lines)
 
 
+def _tuned_inputs(run: Path, every: int) -> tuple[list[dict[str, Any]], Path]:
+    """Every ``every``-th SFT example of a run and its base model's directory."""
+    from langreward.teduo.finetune import base_model_dir
+
+    records = [json.loads(line) for line in (run / "sft" / "examples.jsonl").open()][::every]
+    model = yaml.safe_load((run / "config.yaml").read_text())["teduo"]["sft"]["model"]
+    return records, base_model_dir(model)
+
+
 def sft_fit(run: Path, every: int = 3) -> dict[str, float] | None:
     """How well the fine-tuned agent fits its own training data: on every ``every``-th SFT
     example, whether its reply starts with the plan's first action and repeats the whole list,
@@ -255,12 +264,8 @@ def sft_fit(run: Path, every: int = 3) -> dict[str, float] | None:
         return None
     from langreward.llm import make_llm
     from langreward.teduo.distill import parse_actions
-    from langreward.teduo.finetune import base_model_dir
 
-    records = [json.loads(line) for line in (run / "sft" / "examples.jsonl").open()][::every]
-    base = base_model_dir(
-        yaml.safe_load((run / "config.yaml").read_text())["teduo"]["sft"]["model"]
-    )
+    records, base = _tuned_inputs(run, every)
     llm = make_llm(f"hf:{base}", adapter=run / "sft" / "adapter", cache=False)
     replies = []
     for start in range(0, len(records), 16):
@@ -303,12 +308,8 @@ def state_sensitivity(run: Path, every: int = 3) -> dict[str, float] | None:
 
     from langreward.llm.backends.hf import load_tokenizer
     from langreward.teduo.distill import ACTION_WORDS, parse_actions
-    from langreward.teduo.finetune import base_model_dir
 
-    records = [json.loads(line) for line in (run / "sft" / "examples.jsonl").open()][::every]
-    base = base_model_dir(
-        yaml.safe_load((run / "config.yaml").read_text())["teduo"]["sft"]["model"]
-    )
+    records, base = _tuned_inputs(run, every)
     tokenizer = load_tokenizer(base)
     model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=torch.float32)
     model = PeftModel.from_pretrained(model, run / "sft" / "adapter").eval()
