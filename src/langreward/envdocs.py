@@ -87,6 +87,7 @@ class EnvDocs:
         source: whose docstring was read (an undocumented version reads a documented one's).
         task: the description, as plain text.
         reward: the reward section, as plain text.
+        episode_end: the section on what ends an episode (``## Episode End``), as plain text.
         observation: one component per observation index (empty when not derived).
         blocks: runs of repeated values, also covered by ``observation`` (one entry each).
         observation_text: the observation section's prose (for discrete or tuple spaces).
@@ -98,6 +99,7 @@ class EnvDocs:
     source: str = ""
     task: str = ""
     reward: str = ""
+    episode_end: str = ""
     observation: list[Component] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     observation_text: str = ""
@@ -153,8 +155,11 @@ def read_env_docs(env: Any) -> EnvDocs:
         return docs
     docs.task = _task_sentences(_plain(_first_paragraphs(_section(sections, "description"), 3)))
     docs.reward = _plain(_first_paragraphs(_section(sections, "reward"), 2))
+    docs.episode_end = _plain(_first_paragraphs(_section(sections, "episode end"), 2))
     if not docs.task:
         docs.problems.append("the docs have no '## Description' section")
+    if not docs.reward:
+        docs.problems.append("the docs have no '## Rewards' section")
 
     obs_text = _section(sections, "observation")
     docs.observation_text = _plain(_first_paragraphs(_without_tables(obs_text), 2))
@@ -190,7 +195,10 @@ def _read_observation(docs: EnvDocs, text: str, space: Any) -> None:
             f"has {size}"
         )
     else:
-        docs.problems.append("the docs have no table of the observation's components")
+        docs.problems.append(
+            "the docs have no table of the observation's components "
+            "(## Observation Space: | Num | Observation | Min | Max |)"
+        )
 
 
 def _read_actions(docs: EnvDocs, text: str, space: Any) -> None:
@@ -206,7 +214,10 @@ def _read_actions(docs: EnvDocs, text: str, space: Any) -> None:
                 for i in range(start, start + count)
             ]
         else:
-            docs.problems.append(f"the action docs name {len(by_index)} of {count} actions")
+            docs.problems.append(
+                f"the action docs name {len(by_index)} of {count} actions "
+                "(## Action Space: a line '- 0: what action 0 does' for each)"
+            )
         return
     if not isinstance(space, spaces.Box):
         docs.problems.append(f"action space {type(space).__name__} is not read")
@@ -221,7 +232,10 @@ def _read_actions(docs: EnvDocs, text: str, space: Any) -> None:
     if [c.index for c in named] == list(range(size)):
         docs.actions = named
     else:
-        docs.problems.append(f"the action docs name {len(named)} of {size} action components")
+        docs.problems.append(
+            f"the action docs name {len(named)} of {size} action components "
+            "(## Action Space: | Num | Action | Min | Max |)"
+        )
 
 
 # -- sections and text ------------------------------------------------------------------------

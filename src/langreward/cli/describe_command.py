@@ -9,23 +9,31 @@ from rich.console import Console
 from rich.markup import escape
 
 from langreward.envdocs import Component, EnvDocs, read_env_docs
-from langreward.plugin import MethodNotAvailableError, get_method, method_names
-from langreward.rl.envs import env_id_problem, register_env_family
+from langreward.plugin import MethodError, MethodNotAvailableError, get_method, method_names
+from langreward.rl.envs import env_id_problem, env_imports_problem, register_env_family
 
 console = Console()
 
 
 def describe(
-    env_id: str = typer.Argument(..., help="a registered Gymnasium env id, e.g. Ant-v5"),
+    env_id: str = typer.Argument(
+        ..., help="a Gymnasium env id, e.g. Ant-v5, or your own: mypackage.envs:MyEnv-v0"
+    ),
     method: list[str] = typer.Option(
         None, "--method", "-m", help="only these methods' views (default: every method's)"
+    ),
+    imports: list[str] = typer.Option(
+        None,
+        "--import",
+        "-i",
+        help="a module to import first, which registers the env (repeatable; like env.imports)",
     ),
 ) -> None:
     """Show what the env's docs say (task, observation components, actions, reward) and what
     each method would tell its LLM about it; say which config fields fill what is missing."""
     import gymnasium as gym
 
-    problem = env_id_problem(env_id)
+    problem = env_imports_problem(imports or [], env_id) or env_id_problem(env_id, imports or [])
     if problem:
         console.print(f"[red]error:[/red] {escape(problem)}", soft_wrap=True)
         raise typer.Exit(2)
@@ -44,7 +52,11 @@ def describe(
                 continue
             if plugin.explain is None:
                 continue
-            text = plugin.explain(env, plugin.settings())
+            try:
+                text = plugin.explain(env, plugin.settings())
+            except MethodError as exc:  # one method's view must not hide the others'
+                console.print(f"\n[bold]{name}[/bold]: cannot explain ({escape(str(exc))})")
+                continue
             console.print(f"\n[bold]{name}[/bold] tells its LLM:", soft_wrap=True)
             console.print(text, markup=False, highlight=False, soft_wrap=True)
     finally:

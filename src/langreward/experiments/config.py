@@ -26,7 +26,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+)
 
 from langreward.experiments.errors import ConfigError
 from langreward.experiments.overrides import apply_overrides, normalize_raw
@@ -40,10 +48,33 @@ class _Strict(BaseModel):
 
 
 class EnvConfig(_Strict):
-    """The Gymnasium environment: an id (``"module:Env-v0"`` imports a module) and kwargs."""
+    """The Gymnasium environment: an id, kwargs, and modules that register it.
+
+    ``id`` is what ``gymnasium.make`` takes: a registered id, or ``"mypackage.envs:MyEnv-v0"``
+    (the module is imported first, which registers the env). ``imports`` lists more modules
+    to import in every process of a run (local sweep workers and Ray tasks too) before the
+    env is made; it is left out of the saved config while empty, so that run directories of
+    configs without it keep their names.
+    """
 
     id: str = Field(min_length=1)
     kwargs: dict[str, Any] = Field(default_factory=dict)
+    imports: list[str] = Field(
+        default_factory=list,
+        description="modules to import in every process of a run (they register the env)",
+    )
+
+    @field_validator("imports", mode="before")
+    @classmethod
+    def _one_module(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_serializer(mode="wrap")
+    def _without_empty_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if not self.imports:
+            data.pop("imports", None)
+        return data
 
 
 class EvalConfig(_Strict):
@@ -189,10 +220,13 @@ def validate_config(
 def _env_and_llm_problems(config: ExperimentConfig) -> list[str]:
     """An env id Gymnasium does not know, or an LLM spec that cannot name a backend."""
     from langreward.llm.spec import spec_problem
-    from langreward.rl.envs import env_id_problem
+    from langreward.rl.envs import env_id_problem, env_imports_problem
 
     problems = []
-    env_problem = env_id_problem(config.env.id)
+    imports_problem = env_imports_problem(config.env.imports, config.env.id)
+    if imports_problem:
+        problems.append(f"env.imports: {imports_problem}")
+    env_problem = None if imports_problem else env_id_problem(config.env.id, config.env.imports)
     if env_problem:
         problems.append(f"env.id: {env_problem}")
     llm_problem = spec_problem(config.llm)

@@ -113,6 +113,7 @@ def run_experiment(
     problems = check_algo_kwargs(config.algo, config.algo_kwargs) if config.algo else []
     if problems:
         raise ConfigError(problems)
+    _import_env_modules(config)  # this process may be a sweep worker or a Ray task
     paths = RunPaths(Path(run_dir) if run_dir else default_run_dir(config, seed, runs_root))
 
     previous = paths.read_summary()
@@ -135,6 +136,16 @@ def resume_run(
     return run_experiment(
         config, paths.root, resume=True, labels=labels, progress=progress, ray_address=ray_address
     )
+
+
+def _import_env_modules(config: ExperimentConfig) -> None:
+    """Import the config's ``env.imports`` here (they register the env), before any directory."""
+    from langreward.rl.envs import EnvModuleError, import_env_modules
+
+    try:
+        import_env_modules(config.env.imports, config.env.id)
+    except EnvModuleError as exc:
+        raise ConfigError(f"env.imports: {exc}") from None
 
 
 # -- preparing the directory ----------------------------------------------------------------
