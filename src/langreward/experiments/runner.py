@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langreward.experiments.algos import check_algo_kwargs
+from langreward.experiments.algos import check_algo_kwargs, prepare_algo_kwargs
 from langreward.experiments.callbacks import ProgressFn
 from langreward.experiments.config import ExperimentConfig, as_config, load_config
 from langreward.experiments.errors import (
@@ -212,6 +212,8 @@ def _context(
         llm=llm,
         env_kwargs=dict(config.env.kwargs),
         ray_address=ray_address,
+        policy=config.policy,
+        algo_kwargs=prepare_algo_kwargs(config.algo, config.algo_kwargs) if config.algo else {},
     )
 
 

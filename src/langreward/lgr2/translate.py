@@ -23,11 +23,11 @@ Example (a scripted LLM, tests only):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from langreward.lgr2.reward import ENTITY_WORDS, RewardSpec
 from langreward.llm import LLM, LLMError
+from langreward.llm.templates import SLOT, fill_template
 from langreward.plugin import MethodError
 
 DESCRIPTOR_TEMPLATE = """[start of description]
@@ -36,10 +36,6 @@ DESCRIPTOR_TEMPLATE = """[start of description]
 * A subgoal should be at most [NUM: 1.0] units away from where the agent is.
 * The agent has reached the final goal when it is within [NUM: 0.45] units of it.
 [end of description]"""
-
-SLOT = re.compile(r"\{CHOICE:|\[NUM:")
-CHOICE = re.compile(r"\{CHOICE: \[([^\]]*)\]\}")
-NUMBER = re.compile(r"\[NUM: ([^\]]*)\]")
 
 FILLED_EXAMPLE = """[start of description]
 * The agent should reach the final goal.
@@ -133,32 +129,25 @@ def _cut_description(text: str) -> str:
 
 
 def fill_slots(llm: LLM, instruction: str, template: str = DESCRIPTOR_TEMPLATE) -> str:
-    """The template filled one slot at a time: each ``{CHOICE: [...]}`` by ``llm.choose``,
-    each ``[NUM: default]`` at its default.
+    """The template filled one slot at a time (:func:`langreward.llm.templates.fill_template`):
+    each ``{CHOICE: [...]}`` by ``llm.choose``, each ``[NUM: default]`` at its default.
 
     Raises:
         RewardTranslationError: the LLM named none of a slot's options.
     """
-    lines = []
-    for line in template.splitlines():
-        match = CHOICE.search(line)
-        if match:
-            options = [option.strip() for option in match.group(1).split(",")]
-            question = (
-                f"Instruction: {instruction}\n\nThe agent is controlled at two levels: a high "
-                "level proposes a subgoal (a position) every few steps, a low level moves the "
-                "agent toward it. Which words complete this line of a description of how the "
-                f"agent should move?\n{line}"
-            )
-            try:
-                chosen = llm.choose(question, options).option
-            except LLMError as exc:
-                raise RewardTranslationError(
-                    f"no usable choice for {line.strip()!r}: {exc}"
-                ) from exc
-            line = line.replace(match.group(0), chosen)
-        lines.append(NUMBER.sub(lambda number: number.group(1).strip(), line))
-    return "\n".join(lines)
+
+    def question(line: str) -> str:
+        return (
+            f"Instruction: {instruction}\n\nThe agent is controlled at two levels: a high "
+            "level proposes a subgoal (a position) every few steps, a low level moves the "
+            "agent toward it. Which words complete this line of a description of how the "
+            f"agent should move?\n{line}"
+        )
+
+    try:
+        return fill_template(llm, template, question).text
+    except LLMError as exc:
+        raise RewardTranslationError(f"no usable choice for a template line: {exc}") from exc
 
 
 def describe_motion(llm: LLM, instruction: str, attempts: int = 3) -> tuple[str, int, str]:

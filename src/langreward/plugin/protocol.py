@@ -52,7 +52,9 @@ class RunContext:
     independent work on (``langreward run --ray``; ``"local"``: a single-machine Ray; ``None``:
     everything in this process). ``progress(done, total, unit)`` says how far the running
     stage of an offline pipeline (or its evaluation) has got, e.g. ``progress(3, 8, "goals")``;
-    the CLI shows it beside the stage's name.
+    the CLI shows it beside the stage's name. ``policy`` and ``algo_kwargs`` are the config's
+    (prepared as the runner passes them to the algorithm), for a method that trains
+    short side runs of the same algorithm (spec shaping's trial).
     """
 
     env_id: str
@@ -65,6 +67,8 @@ class RunContext:
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     ray_address: str | None = None
     progress: StageProgress = field(default=lambda done, total, unit: None)
+    policy: str = "MlpPolicy"
+    algo_kwargs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def eval_seed(self) -> int:

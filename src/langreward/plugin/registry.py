@@ -37,6 +37,7 @@ BUILTIN: dict[str, str] = {
     "lare_marl": "langreward.lare.marl.plugin:METHOD",
     "teduo": "langreward.teduo.plugin:METHOD",
     "lgr2": "langreward.lgr2.plugin:METHOD",
+    "spec_shaping": "langreward.spec_shaping.plugin:METHOD",
 }
 
 _registered: dict[str, Method] = {}

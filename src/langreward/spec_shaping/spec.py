@@ -1,0 +1,190 @@
+"""A reward spec: a few terms over an env's *named* observation features, validated by a schema
+and compiled into one vectorised potential ``phi(obs_batch) -> (n,)``.
+
+Each term rates one feature in ``[0, 1]`` from its normalising range ``[low, high]`` (saved with
+the spec, so a saved spec needs no env to compile):
+
+============  =========================================  =====================================
+kind          value of the term                            words
+============  =========================================  =====================================
+increase      ``(x - low) / (high - low)``                 the feature should increase
+decrease      ``(high - x) / (high - low)``                the feature should decrease
+magnitude     ``|x| / max(|low|, |high|)``                 its size should grow (either sign)
+toward        ``1 - |x - target| / (high - low)``          it should be near ``target``
+inside        ``1 if lower <= x <= upper else 0``          it should stay within a range
+============  =========================================  =====================================
+
+The potential is ``scale * sum(w_i * term_i) / sum(w_i)``, minus ``scale`` when the episode
+ends early on success (``termination: success``: the potential is then at most 0, the value
+of a terminal state, so reaching the end is never a loss) and as is when it ends on failure.
+
+Example:
+    >>> spec = ShapingSpec(terms=[
+    ...     SpecTerm(feature="velocity", kind="magnitude"),
+    ...     SpecTerm(feature="position", kind="increase", weight=0.5),
+    ... ], termination="success", ranges={"position": (-1.2, 0.6), "velocity": (-0.07, 0.07)})
+    >>> phi = spec.compile(["position", "velocity"], scale=1.0)
+    >>> phi(np.array([[0.6, 0.07], [-1.2, 0.0]])).round(3).tolist()
+    [0.0, -1.0]
+    >>> spec.describe()
+    'the size of velocity should grow (weight 1) ; position should increase (weight 0.5) ; the episode ends early on success'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TermKind = Literal["increase", "decrease", "magnitude", "toward", "inside"]
+TERM_KINDS: tuple[str, ...] = ("increase", "decrease", "magnitude", "toward", "inside")
+Potential = Callable[[np.ndarray], np.ndarray]
+
+
+class SpecError(ValueError):
+    """A spec that cannot be compiled or gives no usable potential (the message says why)."""
+
+
+class SpecTerm(BaseModel):
+    """One term of a spec: how one named feature should behave, and how much it counts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    feature: str = Field(min_length=1, description="an observation feature, by its name")
+    kind: TermKind
+    weight: float = Field(1.0, gt=0.0, le=10.0, description="relative importance")
+    target: float | None = Field(None, description="the value to be near (kind: toward)")
+    lower: float | None = Field(None, description="lower end of the range (kind: inside)")
+    upper: float | None = Field(None, description="upper end of the range (kind: inside)")
+
+    @model_validator(mode="after")
+    def _parameters(self) -> SpecTerm:
+        if self.kind == "toward" and self.target is None:
+            raise ValueError(f"term on {self.feature!r}: kind 'toward' needs a target")
+        if self.kind == "inside":
+            if self.lower is None or self.upper is None or self.lower >= self.upper:
+                raise ValueError(f"term on {self.feature!r}: kind 'inside' needs lower < upper")
+        return self
+
+    def describe(self) -> str:
+        words = {
+            "increase": f"{self.feature} should increase",
+            "decrease": f"{self.feature} should decrease",
+            "magnitude": f"the size of {self.feature} should grow",
+            "toward": f"{self.feature} should be near {self.target:g}"
+            if self.target is not None
+            else "",
+            "inside": f"{self.feature} should stay within [{self.lower:g}, {self.upper:g}]"
+            if self.lower is not None and self.upper is not None
+            else "",
+        }[self.kind]
+        return f"{words} (weight {self.weight:g})"
+
+
+class ShapingSpec(BaseModel):
+    """A reward spec: 1 to 8 terms, what ends an episode early, and each feature's range.
+
+    ``ranges`` maps a feature name to the ``(low, high)`` its terms are normalised by; a
+    feature without one is normalised by ``[-1, 1]`` (:func:`~langreward.spec_shaping.features.
+    feature_ranges` fills them from the env's docs and sampled states).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    terms: list[SpecTerm] = Field(min_length=1, max_length=8)
+    termination: Literal["success", "failure"] = Field(
+        "success", description="what ends an episode before its time limit"
+    )
+    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ShapingSpec:
+        for name, (low, high) in self.ranges.items():
+            if not (np.isfinite(low) and np.isfinite(high) and low < high):
+                raise ValueError(f"ranges.{name}: need finite low < high, got [{low}, {high}]")
+        return self
+
+    def describe(self) -> str:
+        """The spec in words (for summaries, reports and the CLI)."""
+        ends = {"success": "on success", "failure": "on failure"}[self.termination]
+        return " ; ".join([*(t.describe() for t in self.terms), f"the episode ends early {ends}"])
+
+    def unknown_features(self, names: Sequence[str]) -> list[str]:
+        """The features the terms name that are not among ``names``."""
+        known = set(names)
+        return [t.feature for t in self.terms if t.feature not in known]
+
+    def compile(self, feature_names: Sequence[str], scale: float = 1.0) -> Potential:
+        """The potential as one vectorised function of a batch of flat observations.
+
+        Raises:
+            SpecError: a term names a feature not in ``feature_names``.
+        """
+        unknown = self.unknown_features(feature_names)
+        if unknown:
+            raise SpecError(
+                f"unknown feature(s) {unknown}; the env's features are: "
+                + ", ".join(repr(n) for n in feature_names)
+            )
+        index = {name: i for i, name in enumerate(feature_names)}
+        columns = np.array([index[t.feature] for t in self.terms])
+        lows = np.array([self.ranges.get(t.feature, (-1.0, 1.0))[0] for t in self.terms])
+        highs = np.array([self.ranges.get(t.feature, (-1.0, 1.0))[1] for t in self.terms])
+        weights = np.array([t.weight for t in self.terms])
+        weights = scale * weights / weights.sum()
+        offset = -scale if self.termination == "success" else 0.0
+        kinds = [t.kind for t in self.terms]
+        spans = highs - lows
+        sizes = np.maximum(np.abs(lows), np.abs(highs))
+        targets = np.array([t.target if t.target is not None else 0.0 for t in self.terms])
+        lowers = np.array([t.lower if t.lower is not None else 0.0 for t in self.terms])
+        uppers = np.array([t.upper if t.upper is not None else 0.0 for t in self.terms])
+        # one column per term; each kind is a mask, so the whole batch is a few numpy ops
+        masks = {kind: np.array([k == kind for k in kinds]) for kind in TERM_KINDS}
+
+        def potential(obs: np.ndarray) -> np.ndarray:
+            x = np.asarray(obs, dtype=np.float64).reshape(len(obs), -1)[:, columns]
+            values = np.zeros_like(x)
+            if masks["increase"].any():
+                values += masks["increase"] * (x - lows) / spans
+            if masks["decrease"].any():
+                values += masks["decrease"] * (highs - x) / spans
+            if masks["magnitude"].any():
+                values += masks["magnitude"] * np.abs(x) / sizes
+            if masks["toward"].any():
+                values += masks["toward"] * (1.0 - np.abs(x - targets) / spans)
+            if masks["inside"].any():
+                values += masks["inside"] * ((x >= lowers) & (x <= uppers))
+            return values @ weights + offset
+
+        return potential
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> ShapingSpec:
+        """A saved spec (``spec.json``); hand edits are validated like an LLM's answer."""
+        try:
+            return cls.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise SpecError(f"{path}: not a usable spec: {exc}") from None
+
+
+def check_potential(potential: Potential, states: np.ndarray) -> list[str]:
+    """Problems of a compiled potential on sampled states: non-finite values, or the same value
+    everywhere (a potential that never changes shapes nothing)."""
+    values = potential(states)
+    problems = []
+    if not np.all(np.isfinite(values)):
+        problems.append(
+            f"the potential is NaN or infinite on {int(np.sum(~np.isfinite(values)))} of "
+            f"{len(values)} sampled states"
+        )
+    elif np.ptp(values) < 1e-9:
+        problems.append(f"the potential is the same ({values[0]:.3g}) on every sampled state")
+    return problems
