@@ -170,21 +170,20 @@ class RunMonitorCallback(BaseCallback):
             self.run_eval()
             self._next_eval = self._next(t, self.eval_config.every)
         if 0 <= self._next_ckpt <= t:
-            # SB3 off-policy algorithms store a step's transition after this callback: their
-            # checkpoint waits for the rollout's end, so the buffer holds every step counted
-            if self.off_policy:
-                self._checkpoint_due = True
-            else:
-                self.save_checkpoint()
+            # not now: the model and the method's state do not agree yet. SB3's on-policy
+            # algorithms train on this rollout after its end callbacks (a method relabels it
+            # there), off-policy ones store this step's transition after this callback and
+            # train after the rollout. At the next rollout's start all of that has happened,
+            # so a resumed run continues exactly where the uninterrupted one would
+            self._checkpoint_due = True
             self._next_ckpt = self._next(t, self.checkpoint_every)
         if 0 <= self._next_progress <= t:
             self.report_progress()
             self._next_progress = self._next(t, self._progress_every)
         return t < self.total_timesteps
 
-    def _on_rollout_end(self) -> None:
+    def _on_rollout_start(self) -> None:
         if self._checkpoint_due:
-            self._checkpoint_due = False
             self.save_checkpoint()
 
     # -- actions ------------------------------------------------------------------------------
@@ -233,6 +232,7 @@ class RunMonitorCallback(BaseCallback):
     def save_checkpoint(self) -> None:
         """Save model (+ replay buffer) and the method's state, then ``state.json`` naming the
         metrics line count and the LLM counters (once per timestep)."""
+        self._checkpoint_due = False
         if self._last_ckpt_t == self.model.num_timesteps:
             return
         self._last_ckpt_t = self.model.num_timesteps

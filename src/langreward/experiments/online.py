@@ -83,6 +83,13 @@ def load_method_state(paths: RunPaths, setup: OnlineSetup) -> None:
         log.warning("%s has no method state; the method starts its own state afresh", paths.root)
 
 
+def model_updates(model: Any) -> int | None:
+    """The model's gradient updates so far (SB3's ``_n_updates``; ``None`` when the algorithm
+    does not count them): what a resumed run must end with as the uninterrupted one does."""
+    updates = getattr(model, "_n_updates", None)
+    return None if updates is None else int(updates)
+
+
 def train_online(run: ActiveRun, setup: OnlineSetup) -> dict[str, Any]:
     """Train to ``total_timesteps`` (continuing a resumed run), evaluate, return the summary.
 
@@ -141,6 +148,7 @@ def train_online(run: ActiveRun, setup: OnlineSetup) -> dict[str, Any]:
     return {
         **base_summary(run, final, timesteps),
         "algorithm": type(model).__name__,
+        "model_updates": model_updates(model),
         "episodes": int(steps.size),
         "steps_to_threshold": steps_to_threshold(
             steps, curve, config.threshold, config.threshold_window

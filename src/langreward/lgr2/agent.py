@@ -132,6 +132,11 @@ class TwoLevelSAC:
         self.high.replay_buffer = self._buffer(self._high_reward, 1)
         self.low.replay_buffer = self._buffer(self._low_reward, 2)
 
+    @property
+    def _n_updates(self) -> int:
+        """Gradient updates of both levels so far (SB3's counter, summed)."""
+        return int(self.high._n_updates + self.low._n_updates)
+
     # -- construction -----------------------------------------------------------------------
     def _learner(self, obs_dim: int, action_space: gym.Space, salt: int) -> SAC:
         spaces = _Spaces(_box(obs_dim), action_space)
@@ -384,8 +389,9 @@ class TwoLevelSAC:
         model = cls(None, env, device="cpu" if device == "auto" else device, **kwargs)
         for name, blob in saved.items():
             learner: SAC = getattr(model, name)
-            _, params, variables = load_from_zip_file(io.BytesIO(blob), device=model.device)
+            data, params, variables = load_from_zip_file(io.BytesIO(blob), device=model.device)
             learner.set_parameters(params, exact_match=True)
+            learner._n_updates = int((data or {}).get("_n_updates", 0))
             if variables and variables.get("log_ent_coef") is not None:
                 learner.log_ent_coef.data = variables["log_ent_coef"].data
         model.num_timesteps = int(state["num_timesteps"])
