@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -237,3 +240,33 @@ def test_sweep_on_single_machine_ray_imports_the_env(user_envs: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "2 runs, 0 failed" in _flat(result.output)
     assert _finished_sweep(out, 2)["backend"] == "ray"
+
+
+def test_the_readme_example_works_as_written(tmp_path: Path) -> None:
+    """README's "Your own environment": its env module, config, commands and error line."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Your own environment", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL)
+    code, config, commands, error = (text for _, text in blocks)
+    (tmp_path / "mylab_envs").mkdir()
+    (tmp_path / "mylab_envs" / "__init__.py").write_text(code)
+    (tmp_path / "corridor.yaml").write_text(config)
+    assert "langreward describe mylab_envs:Corridor-v0" in commands
+    langreward = str(Path(sys.executable).parent / "langreward")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "OMP_NUM_THREADS": "1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [langreward, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
+        )
+
+    described = run("describe", "mylab_envs:Corridor-v0", "--method", "lmgt")
+    assert described.returncode == 0, described.stderr
+    assert "0  position of the walker (m)  [0, 6]" in described.stdout
+    assert "not derived" not in described.stdout
+    trained = run("run", "corridor.yaml", "--set", "method=baseline", "--set", "total_timesteps=64")
+    assert trained.returncode == 0, trained.stderr
+    assert "status finished" in _flat(trained.stdout)
+    failed = run("run", "corridor.yaml", "--set", "env.id=mylab_envs:Hallway-v0")
+    assert failed.returncode == 2
+    assert _flat(failed.stdout + failed.stderr) == _flat(error)
