@@ -105,12 +105,10 @@ def _import_problem(module: str, env_id: str, named_in: str) -> str | None:
 
 
 def _registered_by(module: str) -> list[str]:
-    """The env ids ``module`` registered (or, if it was imported before we looked, the ids
-    whose entry points live in its package)."""
-    if module in _REGISTERED_BY:
-        return _REGISTERED_BY[module]
+    """The env ids ``module`` registered when we imported it, and those whose entry points
+    live in its package (it may have been imported before we looked)."""
     top = module.split(".")[0]
-    found = []
+    found = list(_REGISTERED_BY.get(module, []))
     for env_id, spec in gym.registry.items():
         entry = spec.entry_point
         where = (
@@ -118,7 +116,7 @@ def _registered_by(module: str) -> list[str]:
         )
         if where == top or str(where).startswith(top + "."):
             found.append(env_id)
-    return sorted(found)
+    return sorted(set(found))
 
 
 def import_env_modules(modules: Iterable[str], env_id: str = "") -> None:
