@@ -98,7 +98,8 @@ def test_env_id_problems_name_the_module_and_the_id(user_envs: Path) -> None:
         problem = env_imports_problem(imports, env_id) or env_id_problem(env_id, imports)
         assert problem is not None and message in problem, (env_id, problem)
     listing = env_id_problem("mylab_envs:Hallway-v0")
-    assert listing is not None and "it registers Corridor-v0, HalfDocCorridor-v0" in listing
+    assert listing is not None
+    assert "it registers ContinuousCorridor-v0, Corridor-v0, HalfDocCorridor-v0" in listing
     assert "registers no envs" in (env_id_problem("quiet_envs:Hallway-v0") or "")
     assert "MODULE:ENV_ID" in (env_id_problem("a:b:Corridor-v0") or "")
     assert "not a Python module name" in (env_imports_problem(["my lab"], "X-v0") or "")
@@ -144,6 +145,12 @@ def test_describe_reads_the_user_envs_docstring(user_envs: Path) -> None:
     assert "1 step right, towards the door" in out
     assert "not derived" not in out
     assert "State: position of the walker (m)=0, distance to the door (m)=6" in out
+    lare = runner.invoke(app, ["describe", "mylab_envs:ContinuousCorridor-v0", "-m", "lare"])
+    assert lare.exit_code == 0, lare.output
+    out = _flat(lare.output)
+    assert "lare tells its LLM: Task: A walker starts at the left end" in out
+    assert "obs[:, 1]: distance to the door (m)" in out
+    assert "action[:, 0]: metres walked towards the door (m)" in out
     half = runner.invoke(app, ["describe", "HalfDocCorridor-v0", "--import", "mylab_envs"])
     assert half.exit_code == 0, half.output
     out = _flat(half.output)

@@ -66,6 +66,38 @@ class CorridorEnv(gym.Env):
         return image
 
 
+class ContinuousCorridorEnv(CorridorEnv):
+    """
+    ## Description
+    A walker starts at the left end of a corridor six metres long and must reach the door at
+    the right end. Each step it chooses how far to walk.
+
+    ## Action Space
+    | Num | Action                                 | Min | Max | Unit         |
+    |-----|----------------------------------------|-----|-----|--------------|
+    | 0   | metres walked towards the door         | -1  | 1   | distance (m) |
+
+    ## Observation Space
+    | Num | Observation                 | Min | Max | Unit         |
+    |-----|-----------------------------|-----|-----|--------------|
+    | 0   | position of the walker      | 0   | 6   | position (m) |
+    | 1   | distance to the door        | 0   | 6   | distance (m) |
+
+    ## Rewards
+    +1 for reaching the door, which ends the episode; -0.05 for every other step.
+    """
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        super().__init__(render_mode)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        move = float(np.clip(np.asarray(action, dtype=np.float64).reshape(-1)[0], -1.0, 1.0))
+        self.position = float(np.clip(self.position + move, 0.0, LENGTH))
+        at_door = self.position >= LENGTH
+        return self._obs(), 1.0 if at_door else -0.05, at_door, False, {}
+
+
 class UndocumentedCorridorEnv(CorridorEnv):
     """The same corridor, documented only in part.
 
