@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import gymnasium as gym
 import pytest
 
 from langreward.experiments import ConfigError, expand_grid, parse_grid, plan_sweep, run_sweep
@@ -90,23 +91,53 @@ def test_two_run_sweep_in_local_processes(tiny_config, tmp_path):
     assert [r.results for r in again.runs] == [r.results for r in result.runs]
 
 
-def test_failed_runs_are_recorded_not_fatal(tiny_config, tmp_path):
+class BreaksAtStep(gym.Wrapper):
+    """CartPole that raises at step ``fail_at`` (0: never): a run that fails while training."""
+
+    def __init__(self, fail_at: int = 0) -> None:
+        super().__init__(gym.make("CartPole-v1"))
+        self.fail_at, self.steps = fail_at, 0
+
+    def step(self, action):
+        self.steps += 1
+        if self.steps == self.fail_at:
+            raise RuntimeError("the simulator broke down")
+        return self.env.step(action)
+
+
+@pytest.fixture
+def breaking_env():
+    gym.register("SweepBreaksAtStep-v0", entry_point=BreaksAtStep)
+    yield "SweepBreaksAtStep-v0"
+    gym.registry.pop("SweepBreaksAtStep-v0", None)
+
+
+def test_failed_runs_are_recorded_not_fatal(tiny_config, tmp_path, breaking_env):
     events: list[SweepProgress] = []
-    config = tiny_config(total_timesteps=256, checkpoint_every=0, eval={"episodes": 1})
+    config = tiny_config(
+        env={"id": breaking_env}, total_timesteps=256, checkpoint_every=0, eval={"episodes": 1}
+    )
     result = run_sweep(
         config,
         seeds=[0],
-        grid={"env.kwargs": [{"no_such_option": 1}, {}]},  # the env constructor fails
+        grid={"env.kwargs": [{"fail_at": 100}, {}]},  # the env breaks while training
         out_dir=tmp_path / "sweep",
         progress=events.append,
     )
     bad, good = result.runs
-    assert bad.status == "failed" and "no_such_option" in bad.error
+    assert bad.status == "failed" and "simulator broke down" in bad.error
     assert good.status == "finished" and result.failed == [bad] and result.best is good
     assert events[-1].failed == 1 and events[-1].done == 2
     data = json.loads((result.sweep_dir / "sweep.json").read_text())
     assert data["counts"] == {"pending": 0, "finished": 1, "failed": 1, "interrupted": 0}
-    assert "no_such_option" in data["runs"][0]["error"]
+    assert "simulator broke down" in data["runs"][0]["error"]
+
+
+def test_a_grid_value_the_env_rejects_stops_the_sweep_before_any_run(tiny_config, tmp_path):
+    grid = {"env.kwargs": [{}, {"no_such_option": 1}]}  # the env's constructor fails
+    with pytest.raises(ConfigError, match=r"'no_such_option': 1\}: env.kwargs: gymnasium.make"):
+        run_sweep(tiny_config(), seeds=[0], grid=grid, out_dir=tmp_path / "sweep")
+    assert not (tmp_path / "sweep").exists()
 
 
 def test_an_unknown_env_in_the_grid_stops_the_sweep_before_any_run(tiny_config, tmp_path):

@@ -14,7 +14,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 
 import langreward.rl.mpe  # noqa: F401  (registers MPE2-SimpleSpread-v3)
-from langreward.experiments import load_config, run_experiment
+from langreward.experiments import ConfigError, load_config, run_experiment
 from langreward.lare.marl.config import TeamDecoderSettings
 from langreward.lare.marl.decoder import TeamDecoder
 from langreward.lare.marl.encoder import agent_form, agent_transitions
@@ -244,8 +244,10 @@ def test_lare_with_a_scripted_llm_writes_the_per_agent_encoder(tmp_path, monkeyp
 
 def test_a_single_agent_env_gets_one_clear_error(tmp_path) -> None:
     config = load_config(CONFIG, ["env.id=CartPole-v1", "env.kwargs={}", "seeds=[0]"])
-    with pytest.raises(MethodError, match="CartPole-v1 is not a fixed-length team env"):
+    # the method's pre-flight check: before the encoder is written and before any directory
+    with pytest.raises(ConfigError, match="CartPole-v1 is not a fixed-length team env"):
         run_experiment(config, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_fresh_process_builds_the_method_without_registering_the_env_first(tmp_path) -> None:

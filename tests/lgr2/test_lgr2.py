@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from stable_baselines3.common.env_util import make_vec_env
 
-from langreward.experiments import load_config, run_experiment
+from langreward.experiments import ConfigError, load_config, run_experiment
 from langreward.lgr2.agent import TwoLevelSAC
 from langreward.lgr2.buffer import HindsightBuffer
 from langreward.lgr2.reward import HAND_WRITTEN_REACH, RewardSpec, RewardTerm
@@ -306,8 +306,10 @@ def test_lgr2_with_a_scripted_llm_saves_its_reward_and_reuses_it(tmp_path, monke
 
 def test_a_env_without_goals_gets_one_clear_error(tmp_path) -> None:
     config = load_config(CONFIG, ["env.id=Pendulum-v1", "env.kwargs={}", "seeds=[0]"])
-    with pytest.raises(MethodError, match="Pendulum-v1 is not a goal env"):
+    # the method's pre-flight check: before the LLM writes a reward and before any directory
+    with pytest.raises(ConfigError, match="Pendulum-v1 is not a goal env"):
         run_experiment(config, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
 
 
 def test_the_runner_evaluates_the_two_level_agent_with_its_segment_state() -> None:

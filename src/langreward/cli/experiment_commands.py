@@ -29,6 +29,7 @@ from langreward.experiments import (
     run_experiment,
     run_sweep,
 )
+from langreward.experiments.preflight import preflight
 from langreward.experiments.yamlio import dump_yaml
 from langreward.llm import LLMError
 from langreward.plugin import MethodError, get_method, method_names
@@ -110,6 +111,7 @@ def run(
             raise _fail(ValueError("give a CONFIG file or --resume RUN_DIR"))
         try:
             cfg = load_config(config, overrides or [])
+            preflight(cfg, str(config))  # the env with its kwargs, the method's rules: no LLM yet
         except errors as exc:
             raise _fail(exc) from None
     if dry_run:
@@ -173,8 +175,9 @@ def sweep(
     try:
         cfg = load_config(config, overrides or [])
         grid_values = parse_grid(grid or [])
+        # every grid point validated and pre-flighted before any run starts
+        sweep_dir, planned = plan_sweep(cfg, seeds, grid_values, out)
         if dry_run:
-            sweep_dir, planned = plan_sweep(cfg, seeds, grid_values, out)
             for _, planned_run in planned:
                 console.print(f"{planned_run.label}: {planned_run.run_dir}", markup=False)
             console.print(f"{len(planned)} runs in {sweep_dir}; nothing was run", markup=False)

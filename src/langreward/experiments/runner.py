@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -35,6 +36,7 @@ from langreward.experiments.errors import (
 from langreward.experiments.jsonio import write_json
 from langreward.experiments.offline import run_pipeline
 from langreward.experiments.online import train_online
+from langreward.experiments.preflight import preflight
 from langreward.experiments.rundir import (
     MetricsWriter,
     RunPaths,
@@ -120,8 +122,14 @@ def run_experiment(
     if previous and previous.get("status") == "finished":
         log.info("run %s already finished; not repeating it", paths.root)
         return RunResult(paths.root, previous, skipped=True)
+    preflight(config)  # the env with its kwargs and the method's rules, before any LLM call
+    created = _missing_dirs(paths.root)
     session = _prepare(config, seed, paths, resume, dict(labels or {}))
-    return _execute(config, seed, paths, session, progress, ray_address)
+    try:
+        return _execute(config, seed, paths, session, progress, ray_address, fresh=bool(created))
+    except _NothingRan as exc:  # a bad config makes no directory: remove what _prepare made
+        _remove_created(paths.root, created)
+        raise exc.error from None
 
 
 def resume_run(
@@ -149,6 +157,28 @@ def _import_env_modules(config: ExperimentConfig) -> None:
 
 
 # -- preparing the directory ----------------------------------------------------------------
+def _missing_dirs(root: Path) -> list[Path]:
+    """``root`` and its ancestors that do not exist yet (deepest first)."""
+    missing = []
+    for path in (root, *root.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+def _remove_created(root: Path, created: list[Path]) -> None:
+    """Remove the run directory this call created, and its new parents while empty."""
+    if not created:
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    for parent in created[1:]:
+        try:
+            parent.rmdir()  # only while empty: a sweep's sibling run may have appeared
+        except OSError:
+            break
+
+
 def _prepare(
     config: ExperimentConfig,
     seed: int,
@@ -240,7 +270,10 @@ def _execute(
     session: Session,
     progress: ProgressFn | None,
     ray_address: str | None = None,
+    fresh: bool = False,
 ) -> RunResult:
+    """Build the method and run it; ``fresh``: this call created the run directory (a build
+    that fails before anything ran then raises :class:`_NothingRan` to have it removed)."""
     state = session.state
     clock_start = time.monotonic()  # wall time includes building the method (LLM loading...)
     metrics = MetricsWriter(paths.metrics, keep_lines=state["metrics_lines"] if state else 0)
@@ -272,6 +305,9 @@ def _execute(
     except RunInterrupted:
         raise
     except Exception as exc:
+        if fresh and built is None and not llm.stats().get("calls"):
+            # the method could not be built and nothing ran (no step, no LLM call)
+            raise _NothingRan(exc) from exc
         write_status(
             paths,
             config,
@@ -285,6 +321,15 @@ def _execute(
     finally:
         metrics.close()
         _close(built, llm, paths)
+
+
+class _NothingRan(Exception):  # noqa: N818 - carries the error out of ``_execute``
+    """Building the method failed before anything ran: the caller removes the new directory
+    and raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _close(built: OnlineSetup | OfflinePipeline | None, llm: RunLLM, paths: RunPaths) -> None:

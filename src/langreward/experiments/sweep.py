@@ -23,6 +23,7 @@ from langreward.experiments.config import ExperimentConfig, as_config, short_has
 from langreward.experiments.errors import ConfigError, ExperimentError
 from langreward.experiments.jsonio import read_json, write_json
 from langreward.experiments.overrides import apply_values
+from langreward.experiments.preflight import preflight
 from langreward.experiments.rundir import DEFAULT_RUNS_ROOT, RunPaths, now_iso, run_dir_name
 from langreward.experiments.yamlio import parse_yaml
 
@@ -139,7 +140,8 @@ def plan_sweep(
     grid: Mapping[str, Sequence[Any]] | None = None,
     out_dir: str | Path | None = None,
 ) -> tuple[Path, list[tuple[ExperimentConfig, SweepRun]]]:
-    """Validate every grid point and lay out the sweep's run directories (nothing runs).
+    """Validate every grid point (its env made once with its kwargs, the method's pre-flight
+    rules) and lay out the sweep's run directories (nothing runs).
 
     Raises:
         ConfigError: a grid value makes an invalid config (the message names the grid key).
@@ -154,6 +156,8 @@ def plan_sweep(
             "sweep grid " + ", ".join(f"{k}={v!r}" for k, v in point.items()) if point else "sweep"
         )
         point_config = validate_config(apply_values(base, point), source)
+        # the env with its kwargs and the method's rules, before any run or LLM call
+        preflight(point_config, source)
         for seed in seed_list:
             run = SweepRun(seed, dict(point), sweep_dir / run_dir_name(point_config, seed))
             planned.append((point_config.for_seed(seed), run))

@@ -20,7 +20,7 @@ from langreward.lgr2.agent import TwoLevelSAC
 from langreward.lgr2.config import LGR2Settings
 from langreward.lgr2.evaluate import success_rate
 from langreward.lgr2.reward import HAND_WRITTEN_REACH, RewardSpec
-from langreward.plugin import Method, MethodError, OnlineSetup, RunContext
+from langreward.plugin import Method, MethodError, OnlineSetup, PreflightInfo, RunContext
 from langreward.rl.envs import register_env_family
 
 REWARD_FILE = "reward.json"
@@ -118,6 +118,31 @@ class _ModelStats(BaseCallback):
 
     def _on_step(self) -> bool:
         return True
+
+
+def preflight(settings: LGR2Settings, info: PreflightInfo) -> list[str]:
+    """Before the LLM writes a reward: a goal env, subgoal bounds, an instruction for the LLM,
+    and (``flat`` with HER) learning starts past the first episode."""
+    problems: list[str] = []
+    checks: list[Any] = [lambda: _goal_env(info.env, info.env_id)]
+    if settings.variant != "flat":
+        checks.append(lambda: subgoal_bounds(settings, info.env, info.env_id))
+    if settings.variant == "lgr2" and settings.reward.source == "llm":
+        checks.append(lambda: instruction_for(info.env_id, settings))
+    for check in checks:
+        try:
+            check()
+        except MethodError as exc:
+            problems.append(str(exc))
+            break  # the later checks assume a goal env
+    horizon = info.env.spec.max_episode_steps if info.env.spec is not None else None
+    if settings.variant == "flat" and settings.her and horizon:
+        if settings.learning_starts <= horizon:
+            problems.append(
+                f"lgr2.learning_starts: {settings.learning_starts}: SB3's HerReplayBuffer "
+                f"samples only finished episodes; give more than the episode length ({horizon})"
+            )
+    return problems
 
 
 def build(settings: LGR2Settings, context: RunContext) -> OnlineSetup:
@@ -222,4 +247,5 @@ METHOD = Method(
     "with hindsight on both levels",
     algos=frozenset({"sac"}),
     explain=explain,
+    preflight=preflight,
 )

@@ -19,6 +19,7 @@ from langreward.plugin.protocol import (
     MethodError,
     OfflinePipeline,
     OnlineSetup,
+    PreflightInfo,
     RunContext,
     Stage,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "MethodNotAvailableError",
     "OfflinePipeline",
     "OnlineSetup",
+    "PreflightInfo",
     "RunContext",
     "RunLLM",
     "Stage",

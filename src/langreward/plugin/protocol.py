@@ -168,6 +168,28 @@ class OfflinePipeline:
 Build = Callable[[Any, RunContext], OnlineSetup | OfflinePipeline]
 
 
+@dataclass(frozen=True)
+class PreflightInfo:
+    """What a method's ``preflight`` checks, when a config is loaded for a run: before any LLM
+    call and before a run directory exists.
+
+    ``env`` is the config's env, made once with the user's ``env.kwargs`` (``gymnasium.make``)
+    and reset once; the runner closes it afterwards (read its spaces and attributes, do not
+    keep it). ``algo_kwargs`` are the config's as written (SB3's defaults not filled in).
+    """
+
+    env_id: str
+    env: gym.Env
+    env_kwargs: dict[str, Any]
+    algo: str | None
+    algo_kwargs: dict[str, Any]
+    n_envs: int
+    total_timesteps: int
+
+
+Preflight = Callable[[Any, PreflightInfo], list[str]]
+
+
 class MethodError(RuntimeError):
     """A method cannot go on for a reason the user can act on (the message says how): the
     runner records the run as failed and the CLI prints the message as one line."""
@@ -187,6 +209,10 @@ class Method:
         online: ``False`` for offline pipelines (the config's ``algo`` is then optional).
         explain: ``explain(env, settings)`` -> what the method would tell its LLM about this
             env, for ``langreward describe`` (``None``: nothing env-specific).
+        preflight: ``preflight(settings, info)`` -> the method's rules that depend on the env
+            or the algorithm's settings (a :class:`PreflightInfo`), one line per problem that
+            names the config field (``"algo_kwargs.n_steps: ..."``); checked before any LLM
+            call, so a run that cannot work fails before it costs anything (``None``: none).
     """
 
     name: str
@@ -196,6 +222,7 @@ class Method:
     algos: frozenset[str] | None = None
     online: bool = True
     explain: Callable[[Any, Any], str] | None = None
+    preflight: Preflight | None = None
 
     def problems(self, algo: str | None) -> list[str]:
         """Problems of a config's ``algo`` for this method (one line each)."""

@@ -1,7 +1,8 @@
 """The multi-agent LaRe plug-in (method ``lare_marl``): IPPO with one shared policy on a team
 env whose return is paid at the end of each episode, every agent's rewards relabelled by the
 chosen variant before PPO computes advantages. PPO's ``n_steps`` must be a multiple of the
-episode length (25 on MPE2) so that every rollout holds whole team episodes.
+episode length (25 on MPE2) so that every rollout holds whole team episodes: :func:`preflight`
+checks it when the config is loaded, before the encoder is written.
 
 Evaluation and the learning curves use the env's dense team reward (``Monitor`` sits inside
 the episodic wrapper), so every variant is scored on the same scale. SB3 counts one timestep
@@ -16,7 +17,7 @@ import gymnasium as gym
 
 from langreward.lare.marl.config import LaReMARLSettings
 from langreward.lare.marl.relabel import TeamRelabelCallback
-from langreward.plugin import Method, MethodError, OnlineSetup, RunContext
+from langreward.plugin import Method, MethodError, OnlineSetup, PreflightInfo, RunContext
 from langreward.rl.envs import register_env_family
 from langreward.rl.episodic import EpisodicRewardWrapper
 from langreward.rl.teams import AgentSlotVecEnv, SharedPolicy
@@ -39,6 +40,47 @@ def _team_shape(context: RunContext) -> tuple[int, int, int]:
         return int(team.n_agents), int(length), int(env.action_space.nvec[0])
     finally:
         env.close()
+
+
+def preflight(settings: LaReMARLSettings, info: PreflightInfo) -> list[str]:
+    """Before the encoder is written: a fixed-length team env, and PPO rollouts of whole team
+    episodes (``algo_kwargs.n_steps`` a multiple of the episode length).
+
+    Example:
+        >>> import gymnasium as gym
+        >>> import langreward.rl.mpe
+        >>> env = gym.make("MPE2-SimpleSpread-v3")
+        >>> info = PreflightInfo("MPE2-SimpleSpread-v3", env, {}, "ppo", {"n_steps": 60}, 2, 900)
+        >>> print(preflight(LaReMARLSettings(), info)[0])  # doctest: +ELLIPSIS
+        algo_kwargs.n_steps: 60 must be a multiple of the episode length (25) of ...; e.g. 50 or 75
+    """
+    team = info.env.unwrapped
+    length = getattr(team, "max_cycles", None)
+    if not hasattr(team, "n_agents") or length is None:
+        return [
+            f"env.id: {info.env_id} is not a fixed-length team env; lare_marl runs on team envs "
+            "such as MPE2-SimpleSpread-v3 (see langreward.rl.teams)"
+        ]
+    if settings.variant == "dense":  # nothing is relabelled: any rollout length works
+        return []
+    length = int(length)
+    n_steps = int(info.algo_kwargs.get("n_steps", _ppo_default("n_steps")))
+    if n_steps % length == 0:
+        return []
+    below = max(length, n_steps // length * length)
+    return [
+        f"algo_kwargs.n_steps: {n_steps} must be a multiple of the episode length ({length}) "
+        f"of {info.env_id} so that every PPO rollout holds whole team episodes; e.g. {below} "
+        f"or {below + length}"
+    ]
+
+
+def _ppo_default(name: str) -> Any:
+    import inspect
+
+    from stable_baselines3 import PPO
+
+    return inspect.signature(PPO.__init__).parameters[name].default
 
 
 def build(settings: LaReMARLSettings, context: RunContext) -> OnlineSetup:
@@ -147,4 +189,5 @@ METHOD = Method(
     "explains the team return, IPPO",
     algos=frozenset({"ppo"}),
     explain=explain,
+    preflight=preflight,
 )
