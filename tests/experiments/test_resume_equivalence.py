@@ -66,4 +66,6 @@ def test_killed_after_a_checkpoint_and_resumed_equals_uninterrupted(
     resumed = run_experiment(config, run_dir, resume=True)
     assert resumed.resumed_from == state["timesteps"] and resumed.summary["sessions"] == 2
     assert full.summary["model_updates"] > 0
+    evals = [r["timestep"] for r in RunPaths(full.run_dir).rows("eval")]
+    assert len(evals) == len(set(evals)) and evals[-1] == config.total_timesteps  # one per step
     assert outcome(run_dir, resumed.summary) == outcome(full.run_dir, full.summary)

@@ -63,8 +63,8 @@ def test_tiny_run_writes_every_file(tiny_runs):
     for r in episodes:  # CartPole pays 1 per step: the original return equals the length
         assert r["return"] == r["length"] and r["wall_time"] >= 0
     evals = rows(run_dir, "eval")
-    assert [r["timestep"] for r in evals] == [512, 1024, 1024]  # periodic + final
-    assert evals[-1]["final"] is True
+    # periodic, then the final evaluation in place of the periodic one at the budget
+    assert [(r["timestep"], r.get("final", False)) for r in evals] == [(512, False), (1024, True)]
     assert rows(run_dir, "method")[0]["stats"] == {"shaping": "none"}
 
     state = json.loads((run_dir / "checkpoints" / "state.json").read_text())
@@ -334,3 +334,14 @@ def test_killed_after_the_last_checkpoint_only_evaluates(tmp_path, tiny_config):
         result.run_dir, "eval"
     )  # the first session's final eval was past the checkpoint
     assert final["final"] is True and final["timestep"] == 256
+
+
+def test_one_evaluation_and_one_method_row_per_step(tmp_path, tiny_config):
+    # the budget is a multiple of eval.every: the last periodic evaluation is the final one
+    config = tiny_config(total_timesteps=512, eval={"every": 128, "episodes": 1}, n_envs=2)
+    result = run_experiment(config, tmp_path / "r")
+    evals = rows(result.run_dir, "eval")
+    assert [r["timestep"] for r in evals] == [128, 256, 384, 512]
+    assert [r.get("final", False) for r in evals] == [False, False, False, True]
+    steps = [r["timestep"] for r in rows(result.run_dir, "method")]
+    assert len(steps) == len(set(steps))

@@ -323,5 +323,6 @@ def test_the_runner_evaluates_the_two_level_agent_with_its_segment_state() -> No
 
 def test_flat_her_needs_learning_to_start_after_the_first_episode(tmp_path) -> None:
     config = _config("lgr2.variant=flat", "lgr2.learning_starts=30")
-    with pytest.raises(MethodError, match="more than the episode length \\(40\\)"):
-        run_experiment(config, tmp_path / "run")
+    with pytest.raises(ConfigError, match="more than the episode length \\(40\\)"):
+        run_experiment(config, tmp_path / "run")  # the pre-flight check: no directory yet
+    assert not (tmp_path / "run").exists()

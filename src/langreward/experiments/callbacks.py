@@ -167,7 +167,8 @@ class RunMonitorCallback(BaseCallback):
                     }
                 )
         if 0 <= self._next_eval <= t:
-            self.run_eval()
+            if t < self.total_timesteps:  # at the budget the final evaluation follows: one row
+                self.run_eval()
             self._next_eval = self._next(t, self.eval_config.every)
         if 0 <= self._next_ckpt <= t:
             # not now: the model and the method's state do not agree yet. SB3's on-policy
