@@ -216,7 +216,7 @@ def run_arms(args: argparse.Namespace) -> None:
         f"return of the last {sample.threshold_window} episodes (a run that never reaches it "
         "counts as infinite in the median). Shaping: potential-based, F = gamma*phi(s') - "
         "phi(s), phi(terminal) = 0, scale "
-        f"{sample.method_section().get('scale', 10)}. llm-1.5b: `{LARGE}`, llm-0.5b: "
+        f"{sample.method_section().get('scale', 50)}. llm-1.5b: `{LARGE}`, llm-0.5b: "
         f"`{SMALL}` (the slot-by-slot translator, the K likeliest fillings); llm-1.5b-k1: the "
         "likeliest filling alone (no trial); random: K fillings drawn uniformly from the same "
         "grammar, the same trial (the control: no language); hand: a hand-written spec "
@@ -247,7 +247,7 @@ def speed(args: argparse.Namespace) -> None:
     env_id, algo = config["env"]["id"], config["algo"]
     names = env_features(gym.make(env_id)).names
     spec = ShapingSpec.model_validate(PRESETS[args.preset]["hand"])
-    phi = spec.compile(names, 10.0)
+    phi = spec.compile(names, 50.0)
     cls = getattr(stable_baselines3, algo.upper())
 
     def rate(shaped: bool) -> float:

@@ -87,4 +87,5 @@ def test_demo_pipeline_with_scripted_llm(tmp_path: Path) -> None:
     flat = _flat(result.output)
     assert "MountainCar" in flat and "CartPole" in flat and "agreement" in flat
     assert "100%" in flat  # the perfect judge agrees with its reference
-    assert len(list(out.glob("demo-*"))) == 5
+    assert len(list(out.glob("demo-*"))) == 6
+    assert "LLM spec" in flat

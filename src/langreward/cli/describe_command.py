@@ -5,9 +5,11 @@ from __future__ import annotations
 import warnings
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 
+from langreward.cli.output import error_line
 from langreward.envdocs import Component, EnvDocs, read_env_docs
 from langreward.plugin import MethodError, MethodNotAvailableError, get_method, method_names
 from langreward.rl.envs import env_id_problem, env_imports_problem, register_env_family
@@ -28,6 +30,12 @@ def describe(
         "-i",
         help="a module to import first, which registers the env (repeatable; like env.imports)",
     ),
+    llm: str = typer.Option(
+        None,
+        "--llm",
+        help="also ask this LLM, for methods that can show its answer (e.g. spec_shaping's "
+        "ranked specs); default: ask no LLM",
+    ),
 ) -> None:
     """Show what the env's docs say (task, observation components, actions, reward) and what
     each method would tell its LLM about it; say which config fields fill what is missing."""
@@ -35,7 +43,7 @@ def describe(
 
     problem = env_imports_problem(imports or [], env_id) or env_id_problem(env_id, imports or [])
     if problem:
-        console.print(f"[red]error:[/red] {escape(problem)}", soft_wrap=True)
+        error_line(problem)  # stderr: results stay on stdout
         raise typer.Exit(2)
     register_env_family(env_id)
     with warnings.catch_warnings():
@@ -53,7 +61,7 @@ def describe(
             if plugin.explain is None:
                 continue
             try:
-                text = plugin.explain(env, plugin.settings())
+                text = plugin.explain(env, _settings(plugin.settings, llm))
             except MethodError as exc:  # one method's view must not hide the others'
                 console.print(f"\n[bold]{name}[/bold]: cannot explain ({escape(str(exc))})")
                 continue
@@ -61,6 +69,13 @@ def describe(
             console.print(text, markup=False, highlight=False, soft_wrap=True)
     finally:
         env.close()
+
+
+def _settings(settings: type[BaseModel], llm: str | None) -> BaseModel:
+    """A method's default settings, with ``llm`` set where the method has that field."""
+    if llm and "llm" in settings.model_fields:
+        return settings(llm=llm)
+    return settings()
 
 
 def _print_docs(docs: EnvDocs) -> None:

@@ -42,6 +42,10 @@ MOUNTAINCAR: dict[str, Any] = {
     "threshold": -150,
 }
 MOUNTAINCAR_LMGT: dict[str, Any] = {"scale": 0.5, "key": {"bins": [9, 7]}}  # 63 states x 3
+MOUNTAINCAR_SPEC: dict[str, Any] = {
+    "candidates": 4,
+    "trial": {"workers": 1},
+}  # steps: 1/12 of the budget
 CARTPOLE: dict[str, Any] = {
     "env": {"id": "CartPole-v1"},
     "algo": "ppo",
@@ -72,13 +76,17 @@ def demo_arms(
     """The demo's sweeps, in the order they run."""
     sparse = {**MOUNTAINCAR, "total_timesteps": mountaincar_steps, "eval": {"episodes": 5}}
     dense = {**CARTPOLE, "total_timesteps": cartpole_steps, "eval": {"episodes": 5}}
-    arms = [
-        ("MountainCar (sparse)", "baseline", "demo-mc-baseline", sparse, None),
+    trial = {**MOUNTAINCAR_SPEC["trial"], "steps": mountaincar_steps // 12}
+    spec_section = {**MOUNTAINCAR_SPEC, "trial": trial}
+    spec_trial = MOUNTAINCAR_SPEC["candidates"] * trial["steps"]
+    arms: list[tuple[str, str, str, dict[str, Any], str, dict[str, Any] | None]] = [
+        ("MountainCar (sparse)", "baseline", "demo-mc-baseline", sparse, "baseline", None),
         (
             "MountainCar (sparse)",
             "perfect judge",
             "demo-mc-oracle",
             sparse,
+            "lmgt",
             {**MOUNTAINCAR_LMGT, "judge": "oracle"},
         ),
         (
@@ -86,22 +94,32 @@ def demo_arms(
             "LLM judge",
             "demo-mc-llm",
             sparse,
+            "lmgt",
             {**MOUNTAINCAR_LMGT, "judge": "llm"},
         ),
-        ("CartPole (dense)", "baseline", "demo-cp-baseline", dense, None),
+        (
+            "MountainCar (sparse)",
+            "LLM spec (4 tried)",
+            "demo-mc-spec",
+            {**sparse, "total_timesteps": mountaincar_steps - spec_trial},
+            "spec_shaping",
+            spec_section,
+        ),
+        ("CartPole (dense)", "baseline", "demo-cp-baseline", dense, "baseline", None),
         (
             "CartPole (dense)",
             "perfect judge",
             "demo-cp-oracle",
             dense,
+            "lmgt",
             {**CARTPOLE_LMGT, "judge": "oracle"},
         ),
     ]
     built = []
-    for task, label, name, base, lmgt in arms:
-        extra: dict[str, Any] = {"name": name, "method": "baseline"}
-        if lmgt is not None:
-            extra = {"name": name, "method": "lmgt", "llm": llm, "lmgt": lmgt}
+    for task, label, name, base, method, section in arms:
+        extra: dict[str, Any] = {"name": name, "method": method}
+        if section is not None:
+            extra.update({"llm": llm, method: section})
         built.append(DemoArm(task, label, validate_config({**base, **extra}, "demo")))
     return built
 
@@ -116,18 +134,24 @@ def _fmt(value: Any, digits: int = 0) -> str:
 
 def summarize(arms: list[DemoArm], sweep_dirs: Iterable[Path], llm: str) -> Table:
     """One row per arm: seeds that reached the threshold, median steps to it and final return,
-    the judge's agreement with the reference, and the LLM's calls."""
+    the judge's agreement with the reference, and the LLM's calls (each spec-shaping run's
+    trial steps are added to its steps to the threshold)."""
     thresholds = ", ".join(sorted({f"{a.task.split()[0]} {a.config.threshold:g}" for a in arms}))
     table = Table(
         title=f"demo (medians over seeds; thresholds: {thresholds}; "
-        f"perfect judge: the reference policy; LLM judge: {llm}; LMGT shifts the reward)"
+        f"perfect judge: the reference policy; LLM judge: {llm}; LMGT shifts the reward; "
+        "LLM spec: the same LLM's reward spec, its trial steps counted in its steps)"
     )
     for column in ("task", "arm", "reached", "steps", "return", "agreement", "LLM calls"):
         table.add_column(column, justify="left" if column in ("task", "arm") else "right")
     previous = None
     for arm, sweep_dir in zip(arms, sweep_dirs, strict=True):
         summaries = [read_run(d).summary or {} for d in find_run_dirs([sweep_dir])]
-        steps = [s["steps_to_threshold"] for s in summaries if s.get("steps_to_threshold")]
+        steps = [  # spec shaping's trial steps count too: they came out of the same budget
+            s["steps_to_threshold"] + ((s.get("method_summary") or {}).get("trial_steps") or 0)
+            for s in summaries
+            if s.get("steps_to_threshold")
+        ]
         finals = [
             s["final_eval_return_mean"]
             for s in summaries

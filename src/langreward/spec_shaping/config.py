@@ -52,7 +52,7 @@ class SpecShapingSettings(BaseModel):
         description="potential: F = gamma*phi(s') - phi(s) (optimal policies unchanged); "
         "additive: phi(s') added as a dense reward",
     )
-    scale: float = Field(10.0, gt=0.0, le=1000.0, description="the potential's range")
+    scale: float = Field(50.0, gt=0.0, le=1000.0, description="the potential's range")
     gamma: float | None = Field(
         None, gt=0.0, le=1.0, description="shaping discount (default: the algorithm's gamma)"
     )

@@ -23,6 +23,7 @@ import numpy as np
 import stable_baselines3
 from stable_baselines3.common.callbacks import BaseCallback
 
+from langreward.llm import make_llm
 from langreward.plugin import Method, MethodError, OnlineSetup, RunContext
 from langreward.rl.envs import register_env_family
 from langreward.spec_shaping.config import SpecShapingSettings
@@ -40,6 +41,7 @@ from langreward.spec_shaping.translate import (
     json_candidates,
     random_candidates,
     slot_candidates,
+    slot_question,
     spec_template,
 )
 from langreward.spec_shaping.trial import TrialJob, TrialResult, pick, run_trials
@@ -264,18 +266,35 @@ def build(settings: SpecShapingSettings, context: RunContext) -> OnlineSetup:
 
 
 def explain(env: gym.Env, settings: SpecShapingSettings) -> str:
-    """The features the spec may name, the template the LLM fills and one slot's question."""
+    """The features a spec may name, the template the LLM fills and one slot's question; with
+    ``settings.llm`` set (``langreward describe ENV -m spec_shaping --llm SPEC``), also that
+    LLM's slot probabilities and its ``candidates`` likeliest specs."""
     features = env_features(env, settings.feature_names, settings.instruction)
+    instruction = settings.instruction or features.task
     template = spec_template(features)
-    return "\n".join(
-        [
-            f"Task: {features.task}",
-            f"Features ({len(features.names)}): " + "; ".join(features.names),
-            "Template, filled slot by slot (each option's probability read from the model, "
-            "averaged over option orders):",
-            template,
+    question = slot_question(features, instruction)(template.splitlines()[2])
+    lines = [
+        f"Features ({len(features.names)}): " + "; ".join(features.names),
+        "Template, filled slot by slot (each option's probability read from the model, "
+        "averaged over option orders):",
+        template,
+        "One slot's question:",
+        question,
+    ]
+    if settings.llm:
+        llm = make_llm(settings.llm)
+        try:
+            translation = slot_candidates(llm, features, instruction, settings.candidates)
+        finally:
+            llm.close()
+        lines.append(f"\n{settings.llm} fills the slots with (probability of each option):")
+        lines += [f"  {slot['line']}  {slot['probs']}" for slot in translation.slots]
+        lines.append(f"Its {len(translation.candidates)} likeliest specs (the trial's candidates):")
+        lines += [
+            f"  {k + 1}. ({c.prior:.3f}) {c.spec.describe()}"
+            for k, c in enumerate(translation.candidates)
         ]
-    )
+    return "\n".join(lines)
 
 
 METHOD = Method(

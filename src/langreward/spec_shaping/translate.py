@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +82,8 @@ def spec_template(features: EnvFeatures) -> str:
     return "\n".join([*lines, "[end of description]"])
 
 
-def _slot_question(features: EnvFeatures, instruction: str):  # type: ignore[no-untyped-def]
+def slot_question(features: EnvFeatures, instruction: str) -> Callable[[str], str]:
+    """The question asked for one template line (the task, the features, the line)."""
     listing = "\n".join(f"- {name}" for name in features.names)
 
     def question(line: str) -> str:
@@ -119,7 +120,7 @@ def slot_candidates(llm: LLM, features: EnvFeatures, instruction: str, count: in
         SpecTranslationError: a slot got no usable answer, or the likeliest filling says no
             feature matters (the instruction does not speak of this env's features).
     """
-    question = _slot_question(features, instruction)
+    question = slot_question(features, instruction)
     try:
         filled = fill_template(llm, spec_template(features), question)
     except LLMError as exc:

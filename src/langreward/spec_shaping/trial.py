@@ -43,7 +43,7 @@ class TrialJob:
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     policy: str = "MlpPolicy"
     algo_kwargs: dict[str, Any] = field(default_factory=dict)
-    scale: float = 10.0
+    scale: float = 50.0
     gamma: float = 0.99
     mode: ShapingMode = "potential"
     window: float = 0.5
