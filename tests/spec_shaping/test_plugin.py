@@ -11,6 +11,7 @@ import langreward.plugin.run_llm as run_llm_module
 import langreward.spec_shaping.plugin as plugin_module
 from langreward.experiments import run_experiment
 from langreward.experiments.config import as_config
+from langreward.experiments.preflight import preflight_problems
 from langreward.plugin import MethodError
 from langreward.spec_shaping.trial import TrialJob, TrialResult, pick, run_trials
 
@@ -124,3 +125,19 @@ def test_a_broken_trial_is_recorded_not_raised() -> None:
     )
     result = run_trials([job], workers=1)[0]
     assert result.fitness is None and "unknown feature" in (result.error or "")
+
+
+@pytest.mark.parametrize(
+    ("section", "line"),
+    [
+        (
+            {"source": "hand", "spec": {"terms": [{"feature": "speed", "kind": "increase"}]}},
+            "spec_shaping.spec names unknown feature(s) ['speed']",
+        ),
+        ({"source": "file", "path": "/no/such/spec.json"}, "spec_shaping.path: /no/such/spec.json"),
+        ({"feature_names": ["x"]}, "spec_shaping.feature_names gives 1 features"),
+    ],
+)
+def test_user_mistakes_are_caught_before_any_llm_call(tmp_path, section, line) -> None:
+    problems = preflight_problems(config(tmp_path, **section))
+    assert len(problems) == 1 and line in problems[0]

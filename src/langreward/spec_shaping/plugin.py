@@ -24,8 +24,7 @@ import stable_baselines3
 from stable_baselines3.common.callbacks import BaseCallback
 
 from langreward.llm import make_llm
-from langreward.plugin import Method, MethodError, OnlineSetup, RunContext
-from langreward.rl.envs import register_env_family
+from langreward.plugin import Method, MethodError, OnlineSetup, PreflightInfo, RunContext
 from langreward.spec_shaping.config import SpecShapingSettings
 from langreward.spec_shaping.features import (
     EnvFeatures,
@@ -62,20 +61,27 @@ def algorithm_gamma(algo: str | None, algo_kwargs: dict[str, Any]) -> float:
     return 0.99
 
 
+def given_spec(settings: SpecShapingSettings) -> ShapingSpec | None:
+    """The spec the user gave (``source: hand`` or ``file``); ``None`` for other sources."""
+    if settings.source == "hand":
+        return settings.spec
+    if settings.source == "file":
+        assert settings.path is not None
+        try:
+            return ShapingSpec.load(settings.path)
+        except SpecError as exc:
+            raise MethodError(f"spec_shaping.path: {exc}") from None
+    return None
+
+
 def candidates_for(
     settings: SpecShapingSettings, features: EnvFeatures, context: RunContext
 ) -> Translation:
     """The candidate specs the settings ask for, likeliest first."""
     instruction = settings.instruction or features.task
-    if settings.source == "hand":
-        assert settings.spec is not None
-        return Translation([Candidate(settings.spec, 1.0, "hand")])
-    if settings.source == "file":
-        assert settings.path is not None
-        try:
-            return Translation([Candidate(ShapingSpec.load(settings.path), 1.0, "file")])
-        except SpecError as exc:
-            raise MethodError(f"spec_shaping.path: {exc}") from None
+    spec = given_spec(settings)
+    if spec is not None:
+        return Translation([Candidate(spec, 1.0, settings.source)])
     if settings.source == "random":
         return Translation(random_candidates(features, settings.candidates, context.seed))
     llm = context.llm.get(settings.llm)
@@ -219,10 +225,9 @@ def build(settings: SpecShapingSettings, context: RunContext) -> OnlineSetup:
         >>> setup.summary()["spec"]
         'the size of velocity of the car (v) should grow (weight 1) ; the episode ends early on success'
     """
-    register_env_family(context.env_id)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        probe = gym.make(context.env_id, **context.env_kwargs)
+        probe = context.make_env()
     try:
         features = env_features(probe, settings.feature_names, settings.instruction)
         states = sample_states(probe, settings.sample_steps)
@@ -265,6 +270,23 @@ def build(settings: SpecShapingSettings, context: RunContext) -> OnlineSetup:
     )
 
 
+def preflight(settings: SpecShapingSettings, info: PreflightInfo) -> list[str]:
+    """Before any LLM call: the env's features can be named, and a hand-written or saved spec
+    names only those features."""
+    try:
+        features = env_features(info.env, settings.feature_names, settings.instruction)
+        spec = given_spec(settings)
+        unknown = spec.unknown_features(features.names) if spec is not None else []
+        if unknown:
+            raise MethodError(
+                f"spec_shaping.spec names unknown feature(s) {unknown}; the env's features "
+                "are: " + ", ".join(repr(n) for n in features.names)
+            )
+    except MethodError as exc:
+        return [str(exc)]
+    return []
+
+
 def explain(env: gym.Env, settings: SpecShapingSettings) -> str:
     """The features a spec may name, the template the LLM fills and one slot's question; with
     ``settings.llm`` set (``langreward describe ENV -m spec_shaping --llm SPEC``), also that
@@ -305,4 +327,5 @@ METHOD = Method(
     "candidates; potential-based shaping",
     algos=frozenset({"ppo", "a2c", "dqn", "sac", "td3"}),
     explain=explain,
+    preflight=preflight,
 )
