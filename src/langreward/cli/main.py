@@ -10,6 +10,7 @@ import typer
 from langreward.cli import experiment_commands
 from langreward.cli.describe_command import describe
 from langreward.cli.llm_commands import cache_app, llm_app
+from langreward.cli.output import error_line
 
 app = typer.Typer(
     help="Language-guided reward design for reinforcement learning.",
@@ -50,7 +51,7 @@ def cli() -> None:
         app()
     except SystemExit as exc:
         if _silent_interrupt(exc):
-            print("error: interrupted", file=sys.stderr)
+            error_line("interrupted")
         raise
     except (Exception, KeyboardInterrupt) as exc:  # typer exits through SystemExit
         if _debug or "--debug" in sys.argv[1:]:
@@ -58,7 +59,7 @@ def cli() -> None:
         from langreward.cli.failures import explain
 
         code, line = explain(exc)
-        print(f"error: {line}", file=sys.stderr)
+        error_line(line)  # stderr, after any progress bar
         sys.exit(code)
 
 

@@ -124,16 +124,16 @@ def preflight(settings: LGR2Settings, info: PreflightInfo) -> list[str]:
     """Before the LLM writes a reward: a goal env, subgoal bounds, an instruction for the LLM,
     and (``flat`` with HER) learning starts past the first episode."""
     problems: list[str] = []
-    checks: list[Any] = [lambda: _goal_env(info.env, info.env_id)]
+    checks: list[tuple[str, Any]] = [("env.id: ", lambda: _goal_env(info.env, info.env_id))]
     if settings.variant != "flat":
-        checks.append(lambda: subgoal_bounds(settings, info.env, info.env_id))
+        checks.append(("", lambda: subgoal_bounds(settings, info.env, info.env_id)))
     if settings.variant == "lgr2" and settings.reward.source == "llm":
-        checks.append(lambda: instruction_for(info.env_id, settings))
-    for check in checks:
+        checks.append(("", lambda: instruction_for(info.env_id, settings)))
+    for field, check in checks:
         try:
             check()
         except MethodError as exc:
-            problems.append(str(exc))
+            problems.append(f"{field}{exc}")
             break  # the later checks assume a goal env
     horizon = info.env.spec.max_episode_steps if info.env.spec is not None else None
     if settings.variant == "flat" and settings.her and horizon:
