@@ -93,6 +93,32 @@ def test_hostile_code_is_rejected_and_never_run(transitions, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize(
+    ("section", "llm_spec", "other"),
+    [
+        ("lare", "embedded", "embedded:qwen2.5-coder-1.5b"),
+        ("lare_marl", "embedded:qwen2.5-coder-1.5b", "openai:MODEL@http://HOST:PORT/v1"),
+    ],
+)
+def test_a_failure_names_the_users_section_and_another_model(transitions, section, llm_spec, other):
+    llm = make_llm("scripted", responses=script([WRONG_INDEX], merged="no code", fixed="no code"))
+    with pytest.raises(EncoderGenerationError) as info:
+        generate_encoder(
+            llm,
+            form_for("Pendulum-v1"),
+            *transitions,
+            settings(n_candidates=2, repair_rounds=1),
+            section=section,
+            llm_spec=llm_spec,
+        )
+    message = str(info.value)
+    assert f"({section}.encoder.llm: {other}; now {llm_spec})" in message
+    assert f"({section}.encoder.n_candidates, now 2)" in message
+    assert f"({section}.encoder.source: file)" in message
+    if section != "lare":
+        assert "lare.encoder" not in message
+
+
 def test_load_encoder_saves_code_and_reuses_it_without_llm(tmp_path, monkeypatch):
     import langreward.plugin.run_llm as run_llm_module
 

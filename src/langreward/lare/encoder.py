@@ -38,6 +38,7 @@ from langreward.lare.prompts import (
 )
 from langreward.lare.reference_encoders import reference_encoder
 from langreward.llm import LLM, LLMError
+from langreward.llm.spec import other_llm
 from langreward.plugin import MethodError, RunContext
 
 logger = logging.getLogger(__name__)
@@ -203,8 +204,14 @@ def generate_encoder(
     actions: np.ndarray,
     settings: EncoderSettings,
     progress: Callable[[str], None] | None = None,
+    *,
+    section: str = "lare",
+    llm_spec: str | None = None,
 ) -> GenerationResult:
     """Sample, verify, consolidate and repair until one encoder passes verification.
+
+    ``section`` is the config section the settings came from (``lare``, ``lare_marl``) and
+    ``llm_spec`` the model that wrote the candidates: a failure's hint names both.
 
     Raises:
         EncoderGenerationError: nothing passed; the error's ``log`` holds every attempt.
@@ -292,11 +299,13 @@ def generate_encoder(
             outcome.source, outcome.repairs_used = repaired, rounds
             outcome.chosen = f"candidate {i} after repair"
             return outcome
+    used = f"; now {llm_spec}" if llm_spec else ""
     raise EncoderGenerationError(
         f"no encoder passed verification ({len(replies)} candidates, {len(extracted)} with "
-        "code, repairs exhausted); try a larger LLM (llm: embedded:qwen2.5-coder-1.5b), more "
-        "candidates (lare.encoder.n_candidates) or your own code (lare.encoder.source: file); "
-        "the attempts are in the run's llm_transcript.jsonl",
+        f"code, repairs exhausted); try another model ({section}.encoder.llm: "
+        f"{other_llm(llm_spec or 'embedded')}{used}), more candidates "
+        f"({section}.encoder.n_candidates, now {settings.n_candidates}) or your own code "
+        f"({section}.encoder.source: file); the attempts are in the run's llm_transcript.jsonl",
         log,
     )
 
@@ -365,11 +374,13 @@ def obtain_encoder(
     *,
     form: Callable[[], TaskForm],
     reference: Callable[[], str],
+    section: str = "lare",
 ) -> Encoder:
     """The run's encoder: reused from the run dir, read from a file, the hand-written
     ``reference()``, or made by the LLM from ``form()`` (then saved to ``run_dir/encoder.py``
     with its generation log; the runner keeps the transcript). ``obs`` and ``actions`` are the
-    real samples every candidate is verified on."""
+    real samples every candidate is verified on; ``section`` is the config section ``spec``
+    came from (named in error messages)."""
     run_dir = Path(context.run_dir)
     saved, meta = run_dir / ENCODER_FILE, run_dir / "encoder.json"
     if saved.is_file():  # a resumed run keeps its encoder; no LLM needed
@@ -377,14 +388,16 @@ def obtain_encoder(
         return Encoder(compile_encoder(saved.read_text(), obs, actions), origin=origin)
     if spec.source == "file":
         if not spec.path or not Path(spec.path).is_file():
-            raise ValueError(f"lare.encoder.path: encoder file not found: {spec.path!r}")
+            raise ValueError(f"{section}.encoder.path: encoder file not found: {spec.path!r}")
         source, origin, generation = Path(spec.path).read_text(), f"file:{spec.path}", None
     elif spec.source == "reference":
         source, origin, generation = reference(), "reference (hand-written)", None
     else:
         llm_spec = spec.llm or context.llm.spec
         llm = context.llm.get(llm_spec)  # the runner exports its transcript and cost
-        generation = generate_encoder(llm, form(), obs, actions, spec)
+        generation = generate_encoder(
+            llm, form(), obs, actions, spec, section=section, llm_spec=llm_spec
+        )
         source, origin = generation.source, f"llm:{llm_spec}"
     run_dir.mkdir(parents=True, exist_ok=True)
     saved.write_text(source)

@@ -25,6 +25,29 @@ SPEC_HELP = """LLM spec strings:
 _EMBEDDED_ALIASES = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
 
 
+#: a server spec to name when a stronger model than the embedded ones is wanted
+SERVER_SPEC = "openai:MODEL@http://HOST:PORT/v1"
+
+
+def other_llm(spec: str) -> str:
+    """A spec to suggest when ``spec``'s model could not do a task: the larger embedded model
+    for the default (0.5B) one, else a stronger model on an OpenAI-compatible server; never
+    ``spec`` itself.
+
+    Example:
+        >>> other_llm("embedded"), other_llm("embedded:0.5b")
+        ('embedded:qwen2.5-coder-1.5b', 'embedded:qwen2.5-coder-1.5b')
+        >>> other_llm("embedded:qwen2.5-coder-1.5b")
+        'openai:MODEL@http://HOST:PORT/v1'
+    """
+    kind, _, rest = spec.strip().partition(":")
+    if kind == "embedded":
+        name = _EMBEDDED_ALIASES.get(rest, rest) or DEFAULT_EMBEDDED
+        if name == DEFAULT_EMBEDDED:
+            return "embedded:qwen2.5-coder-1.5b"
+    return SERVER_SPEC
+
+
 def spec_problem(spec: str) -> str | None:
     """What is wrong with a spec string, without building anything (``None``: looks right).
 

@@ -137,4 +137,5 @@ def load_team_encoder(settings: LaReMARLSettings, context: RunContext) -> Encode
         actions,
         form=lambda: read_env(context, lambda env: agent_form(env, settings.task)),
         reference=lambda: reference_team_encoder(context.env_id),
+        section="lare_marl",
     )
