@@ -7,6 +7,9 @@ the knowledge it owns under the family's name when it is imported: ``langreward.
 describers, ``langreward.lmgt`` the reference policies and default key bins,
 ``langreward.lare`` the observation/action forms and reference encoders. So a lookup finds a
 part once the package that owns it is imported, and no lower layer names a higher one.
+Families that live in a method package (TEDUO's levels) are registered by that package with
+:func:`register_family`, declared as its method's ``env_families`` (see
+:mod:`langreward.plugin.envs`).
 
 Example:
     >>> family_of("BabyAI-GoToLocal-v0").name, family_of("gymnasium:Hopper-v5").name
@@ -63,13 +66,6 @@ FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily("MountainCar", ("MountainCar",), ("MountainCarEnv",)),
     EnvFamily("Pendulum", ("Pendulum",), ("PendulumEnv",)),
     EnvFamily("Blackjack", ("Blackjack",), ("BlackjackEnv",)),
-    EnvFamily(  # TEDUO's own BabyAI levels: registered when langreward.teduo.levels is imported
-        "TEDUO",
-        ("TEDUO",),
-        package="langreward.teduo.levels",
-        extra="teduo",
-        image_only=True,
-    ),
     EnvFamily(  # MPE2's cooperative tasks as team envs: registered by langreward.rl.mpe
         "MPE2",
         ("MPE2",),

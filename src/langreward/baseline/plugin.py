@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from langreward.plugin import Method, OnlineSetup, RunContext
-from langreward.rl.envs import image_observations, register_env_family
+from langreward.rl.envs import image_observations
 
 
 class BaselineSettings(BaseModel):
@@ -28,7 +28,6 @@ def build(settings: BaselineSettings, context: RunContext) -> OnlineSetup:
         >>> setup.env.num_envs, setup.summary()
         (2, {'shaping': 'none'})
     """
-    register_env_family(context.env_id)
     wrapper = image_observations(context.env_id)
     env = context.make_vec_env(wrapper)
     eval_env = context.make_vec_env(wrapper, evaluation=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import typer
@@ -12,6 +13,7 @@ from rich.markup import escape
 from langreward.cli.output import error_line
 from langreward.envdocs import Component, EnvDocs, read_env_docs
 from langreward.plugin import MethodError, MethodNotAvailableError, get_method, method_names
+from langreward.plugin.envs import declare_env_families
 from langreward.rl.envs import env_id_problem, env_imports_problem, register_env_family
 
 console = Console()
@@ -41,6 +43,9 @@ def describe(
     each method would tell its LLM about it; say which config fields fill what is missing."""
     import gymnasium as gym
 
+    for name in method or method_names():  # env families of their own (TEDUO's levels)
+        with contextlib.suppress(MethodNotAvailableError):
+            declare_env_families(get_method(name))
     problem = env_imports_problem(imports or [], env_id) or env_id_problem(env_id, imports or [])
     if problem:
         error_line(problem)  # stderr: results stay on stdout

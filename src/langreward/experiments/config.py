@@ -220,8 +220,14 @@ def validate_config(
 def _env_and_llm_problems(config: ExperimentConfig) -> list[str]:
     """An env id Gymnasium does not know, or an LLM spec that cannot name a backend."""
     from langreward.llm.spec import spec_problem
+    from langreward.plugin import MethodNotAvailableError, get_method
+    from langreward.plugin.envs import declare_env_families
     from langreward.rl.envs import env_id_problem, env_imports_problem
 
+    try:  # the method's own env families (TEDUO's levels), so that their ids are known
+        declare_env_families(get_method(config.method))
+    except MethodNotAvailableError:
+        pass  # check_method_sections says so
     problems = []
     imports_problem = env_imports_problem(config.env.imports, config.env.id)
     if imports_problem:

@@ -60,12 +60,12 @@ def preflight_problems(config: ExperimentConfig) -> list[str]:
         (``ModuleNotFoundError``, Gymnasium's ``DependencyNotInstalled``) is raised as it is,
         so the CLI says what to install.
     """
-    from langreward.plugin import PreflightInfo, get_method
-    from langreward.rl.envs import import_env_modules, register_env_family
+    from langreward.plugin import PreflightInfo, get_method, prepare_env
+    from langreward.rl.envs import import_env_modules
 
     env_id, kwargs = config.env.id, dict(config.env.kwargs)
     import_env_modules(config.env.imports, env_id)
-    register_env_family(env_id)
+    prepare_env(env_id, get_method(config.method))
     try:
         env = gym.make(env_id, **kwargs)
     except (ModuleNotFoundError, gym.error.DependencyNotInstalled):

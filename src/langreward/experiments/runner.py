@@ -52,6 +52,7 @@ from langreward.plugin import (
     RunContext,
     RunLLM,
     get_method,
+    prepare_env,
 )
 
 log = logging.getLogger(__name__)
@@ -287,6 +288,7 @@ def _execute(
             run = ActiveRun(config, seed, paths, session, metrics, llm, progress, clock_start)
             context = _context(config, seed, paths, llm, ray_address)
             context.progress = run.stage_progress
+            prepare_env(config.env.id, method)  # the env family, for every method
             built = method.build(config.method_settings(), context)
             if isinstance(built, OnlineSetup):
                 summary = train_online(run, built)

@@ -346,7 +346,7 @@ def form_of(settings: LaReSettings, env_id: str, env: gym.Env | None = None) -> 
 
 def read_env(context: RunContext, read: Callable[[gym.Env], Any]) -> Any:
     """``read(env)`` on a fresh env of the run, closed afterwards."""
-    env = gym.make(context.env_id, **context.env_kwargs)
+    env = context.make_env()
     try:
         return read(env)
     finally:

@@ -21,7 +21,6 @@ from langreward.lgr2.config import LGR2Settings
 from langreward.lgr2.evaluate import success_rate
 from langreward.lgr2.reward import HAND_WRITTEN_REACH, RewardSpec
 from langreward.plugin import Method, MethodError, OnlineSetup, PreflightInfo, RunContext
-from langreward.rl.envs import register_env_family
 
 REWARD_FILE = "reward.json"
 SUCCESS_EPISODES = 5
@@ -155,8 +154,7 @@ def build(settings: LGR2Settings, context: RunContext) -> OnlineSetup:
         >>> setup.algorithm.__name__  # doctest: +SKIP
         'TwoLevelSAC'
     """
-    register_env_family(context.env_id)
-    probe = gym.make(context.env_id, **context.env_kwargs)
+    probe = context.make_env()
     try:
         goal_env = _goal_env(probe, context.env_id)
         bounds = subgoal_bounds(settings, probe, context.env_id)

@@ -26,7 +26,7 @@ from langreward.lmgt.reference import ReferencePolicy, reference_for
 from langreward.lmgt.reference_judge import ConstantJudge, NoisyReferenceJudge, ReferenceJudge
 from langreward.lmgt.wrappers import VecRewardShift
 from langreward.plugin import Method, OnlineSetup, RunContext
-from langreward.rl.envs import image_observations, register_env_family
+from langreward.rl.envs import image_observations
 from langreward.text import Describer, describer_for
 
 logger = logging.getLogger(__name__)
@@ -191,8 +191,7 @@ def build(settings: LMGTSettings, context: RunContext) -> OnlineSetup:
         >>> setup.summary()["judge"]["name"]
         'oracle'
     """
-    register_env_family(context.env_id)
-    probe = gym.make(context.env_id, **context.env_kwargs)
+    probe = context.make_env()
     reference = reference_for(probe)
     # without a judge, the BabyAI bot would plan every step for nothing
     train_wrapper, eval_wrapper = env_wrappers(

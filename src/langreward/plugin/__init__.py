@@ -13,6 +13,7 @@ Example:
     'LMGTSettings'
 """
 
+from langreward.plugin.envs import prepare_env
 from langreward.plugin.protocol import (
     EVAL_SEED_OFFSET,
     Method,
@@ -48,6 +49,7 @@ __all__ = [
     "Stage",
     "get_method",
     "method_names",
+    "prepare_env",
     "register",
     "unregister",
 ]

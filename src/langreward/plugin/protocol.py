@@ -36,6 +36,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnv
 
+from langreward.plugin.envs import prepare_env
 from langreward.plugin.run_llm import RunLLM
 
 EVAL_SEED_OFFSET = 10_000
@@ -75,12 +76,20 @@ class RunContext:
         """The seed of the evaluation env (far from the training seeds)."""
         return self.seed + EVAL_SEED_OFFSET
 
+    def make_env(self) -> gym.Env:
+        """One env of this run, made with the config's kwargs (``gymnasium.make``), e.g. to
+        read its spaces. The env is prepared first (:func:`langreward.plugin.envs.prepare_env`),
+        so a method built without the runner finds its env too. Close it after use."""
+        prepare_env(self.env_id)
+        return gym.make(self.env_id, **self.env_kwargs)
+
     def make_vec_env(
         self, wrapper_class: Callable[[gym.Env], gym.Env] | None = None, *, evaluation: bool = False
     ) -> VecEnv:
         """SB3's ``make_vec_env`` for this run: the ``n_envs`` training envs, or with
         ``evaluation`` the one evaluation env (seeded apart). ``Monitor`` is innermost, so
         episode returns are original-reward returns whatever ``wrapper_class`` does."""
+        prepare_env(self.env_id)
         return make_vec_env(
             self.env_id,
             n_envs=1 if evaluation else self.n_envs,
@@ -213,6 +222,11 @@ class Method:
             or the algorithm's settings (a :class:`PreflightInfo`), one line per problem that
             names the config field (``"algo_kwargs.n_steps: ..."``); checked before any LLM
             call, so a run that cannot work fails before it costs anything (``None``: none).
+        env_families: registers the env families that live in the method's package (their
+            :class:`~langreward.families.EnvFamily` and Gymnasium ids, e.g. TEDUO's levels);
+            idempotent. The runner calls it before validating the env id and before ``build``
+            (:func:`~langreward.plugin.envs.prepare_env`), so no lower layer names the method
+            (``None``: the method brings no env of its own).
     """
 
     name: str
@@ -223,6 +237,7 @@ class Method:
     online: bool = True
     explain: Callable[[Any, Any], str] | None = None
     preflight: Preflight | None = None
+    env_families: Callable[[], None] | None = None
 
     def problems(self, algo: str | None) -> list[str]:
         """Problems of a config's ``algo`` for this method (one line each)."""

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from langreward.families import EnvFamily, all_families, register_family
+
 TEST_LAYOUT_OFFSET = 1_000_000  # test layouts are seeds from here on: never a training seed
 
 
@@ -127,16 +129,25 @@ def level_of(env_id: str) -> str:
     raise ValueError(f"TEDUO runs on its own levels; env.id must be one of {known}, not {env_id!r}")
 
 
-def _register() -> None:
-    """Register the levels with Gymnasium (``gym.make("TEDUO-TwoRooms-v0")``)."""
+#: The levels as an env family: matched by their ids (before MiniGrid, whose classes they
+#: use); SB3 trains on the image of their dict observation.
+ENV_FAMILY = EnvFamily("TEDUO", ("TEDUO",), extra="teduo", image_only=True)
+
+
+def register_levels() -> None:
+    """Make the levels known: their env family (:mod:`langreward.families`) and their ids with
+    Gymnasium (``gym.make("TEDUO-TwoRooms-v0")``). Idempotent; done when this module is
+    imported, and declared as the method's ``env_families`` (the runner calls it)."""
     import gymnasium as gym
 
+    if ENV_FAMILY not in all_families():
+        register_family(ENV_FAMILY)
     for spec in LEVELS.values():
         if spec.env_id not in gym.registry:
             gym.register(spec.env_id, entry_point=make_level, kwargs={"name": spec.name})
 
 
-_register()
+register_levels()
 
 
 def layout_seeds(count: int, *, test: bool = False) -> list[int]:

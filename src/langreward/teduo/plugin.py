@@ -18,7 +18,7 @@ from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.finetune import base_model_dir
 from langreward.teduo.goals import goals_in_layout, phrase
 from langreward.teduo.labels import label_question
-from langreward.teduo.levels import level_of, reset_layout
+from langreward.teduo.levels import level_of, register_levels, reset_layout
 from langreward.teduo.pipeline import TEDUOPipeline
 from langreward.teduo.state import encode_state, state_text
 
@@ -83,4 +83,5 @@ METHOD = Method(
     "Q-learning per goal, distilled into an LLM agent by LoRA fine-tuning",
     online=False,
     explain=explain,
+    env_families=register_levels,
 )

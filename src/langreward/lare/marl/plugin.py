@@ -18,7 +18,6 @@ import gymnasium as gym
 from langreward.lare.marl.config import LaReMARLSettings
 from langreward.lare.marl.relabel import TeamRelabelCallback
 from langreward.plugin import Method, MethodError, OnlineSetup, PreflightInfo, RunContext
-from langreward.rl.envs import register_env_family
 from langreward.rl.episodic import EpisodicRewardWrapper
 from langreward.rl.teams import AgentSlotVecEnv, SharedPolicy
 
@@ -27,8 +26,7 @@ RELABEL_MODE = {"lare": "decoder", "rd": "decoder", "ircr": "uniform", "episodic
 
 def _team_shape(context: RunContext) -> tuple[int, int, int]:
     """(agents, episode length, actions) of the run's team env."""
-    register_env_family(context.env_id)  # a fresh worker process has not registered it yet
-    env = gym.make(context.env_id, **context.env_kwargs)
+    env = context.make_env()  # prepared: a fresh worker process has not registered it yet
     try:
         team = env.unwrapped
         length = getattr(team, "max_cycles", None)
