@@ -29,6 +29,7 @@ from langreward.lmgt.examples import reference_examples
 from langreward.lmgt.judge import BaseJudge, Judge, JudgeStats, exact_key
 from langreward.lmgt.keys import PairKey, StateActionKey, TextKey, default_key, key_for_spaces
 from langreward.lmgt.llm_judge import LLMJudge
+from langreward.lmgt.plugin import METHOD
 from langreward.lmgt.prompts import LABELS, SHIFT_OF, STRATEGIES
 from langreward.lmgt.reference import (
     BabyAIBotReference,
@@ -47,6 +48,7 @@ from langreward.lmgt.shifter import RewardShifter, ShiftStats
 from langreward.lmgt.wrappers import RewardShiftWrapper, VecRewardShift
 
 __all__ = [
+    "METHOD",
     "LABELS",
     "SHIFT_OF",
     "STRATEGIES",

@@ -12,15 +12,19 @@ state as arrays and text (:mod:`~langreward.teduo.state`) and the dataset
 """
 
 from langreward.teduo.collect import CollectStats, collect_dataset, load_dataset
+from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.goals import Goal, goals_in_layout, phrase, split_goals
 from langreward.teduo.levels import LEVELS, LevelSpec, make_level, reset_layout
+from langreward.teduo.plugin import METHOD
 from langreward.teduo.state import encode_state, observation_space, state_text
 
 __all__ = [
     "LEVELS",
+    "METHOD",
     "CollectStats",
     "Goal",
     "LevelSpec",
+    "TEDUOSettings",
     "collect_dataset",
     "encode_state",
     "goals_in_layout",
