@@ -22,6 +22,7 @@ DOC = ROOT / "docs" / "user-mistakes.md"
 CARTPOLE = "configs/baseline/cartpole-ppo.yaml"
 MAZE = "configs/lgr2/pointmaze_umaze.yaml"
 SPREAD = "configs/lare_marl/spread_ippo.yaml"
+TEDUO = "configs/teduo/two_rooms.yaml"
 
 #: (what the user did, the command's arguments, a part of the error line that must be there)
 MISTAKES: list[tuple[str, list[str], str]] = [
@@ -66,6 +67,16 @@ MISTAKES: list[tuple[str, list[str], str]] = [
         "env.id: Pendulum-v1 is not a goal env",
     ),
     (
+        "TEDUO with an empty goal set",
+        ["run", TEDUO, "--set", "teduo.goals.kinds=[]"],
+        "teduo.goals: no training goal fits the training layouts",
+    ),
+    (
+        "TEDUO asked to open doors on a level without doors",
+        ["run", TEDUO, "--set", "env.id=TEDUO-OneRoom-v0", "--set", "teduo.goals.kinds=[open]"],
+        "teduo.goals: no training goal fits the training layouts",
+    ),
+    (
         "an env id Gymnasium does not know",
         ["run", CARTPOLE, "--set", "env.id=CartPole-v9"],
         "env.id: unknown environment 'CartPole-v9'",
@@ -81,7 +92,7 @@ MISTAKES: list[tuple[str, list[str], str]] = [
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder holding the example configs used here, as the current directory."""
-    for config in (CARTPOLE, MAZE, SPREAD):
+    for config in (CARTPOLE, MAZE, SPREAD, TEDUO):
         (tmp_path / config).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / config, tmp_path / config)
     monkeypatch.chdir(tmp_path)
@@ -116,6 +127,7 @@ def test_each_mistake_is_one_error_line_on_stderr_before_anything_runs(
     workdir, monkeypatch, capsys
 ) -> None:
     pytest.importorskip("gymnasium_robotics")
+    pytest.importorskip("minigrid")
     capsys.readouterr()  # what importing it printed here is no command's output
     rows = []
     for mistake, args, expected in MISTAKES:

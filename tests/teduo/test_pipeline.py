@@ -166,17 +166,21 @@ def test_a_run_given_ray_labels_its_goals_there(tmp_path: Path) -> None:
 
 
 def test_a_wrong_model_path_or_level_fails_before_any_stage(tmp_path: Path) -> None:
-    from langreward.plugin import MethodError
+    from langreward.experiments import ConfigError
 
+    # the method's pre-flight check: before any stage, and no run directory is made
     raw = json.loads(json.dumps(CONFIG))
     raw["teduo"]["sft"]["model"] = str(tmp_path / "no-model")
-    with pytest.raises(MethodError, match="neither 'embedded' nor a directory"):
+    with pytest.raises(ConfigError, match="neither 'embedded' nor a directory"):
         run_experiment(validate_config(raw), tmp_path / "a")
-    assert not (tmp_path / "a" / "goals.json").exists()
+    assert not (tmp_path / "a").exists()
     raw = json.loads(json.dumps(CONFIG))
     raw["env"] = "BabyAI-GoToLocal-v0"
-    with pytest.raises(MethodError, match="env.id must be one of TEDUO-TwoRooms-v0"):
+    with pytest.raises(
+        ConfigError, match="^env.id: TEDUO runs on its own levels; env.id must be one of"
+    ):
         run_experiment(validate_config(raw), tmp_path / "b")
+    assert not (tmp_path / "b").exists()
 
 
 def test_describe_shows_what_step_1_asks() -> None:

@@ -119,6 +119,8 @@ def split_goals(
     as the main object of a training goal, so the test asks for unseen combinations."""
     goals = sorted(set(goals))
     objects = sorted({g.obj for g in goals})
+    if not objects:  # no goal of the asked kinds: nothing to split
+        return [], []
     rng = random.Random(seed)
     held_out = set(rng.sample(objects, max(1, round(test_share * len(objects)))))
     train = [g for g in goals if g.obj not in held_out]

@@ -102,6 +102,44 @@ def _read(path: Path) -> Any:
     return json.loads(path.read_text())
 
 
+NO_TRAINING_GOAL = (
+    "teduo.goals: no training goal fits the training layouts; add layouts "
+    "(teduo.data.layouts) or kinds (teduo.goals.kinds)"
+)
+
+
+def plan_goals(
+    level: str, settings: TEDUOSettings
+) -> tuple[list[Goal], list[Goal], list[int], list[int]]:
+    """The run's goals (training, test) and layouts (training, test): every goal of the
+    configured kinds found in the layouts, split so that test goals ask for unseen objects;
+    training goals fit a training layout. Cheap (no data, no LLM): the pre-flight check asks
+    it too."""
+    data = settings.data
+    env = make_level(level)
+    try:
+        rng = np.random.default_rng(0)
+        train_layouts, test_layouts = (
+            layout_seeds(data.layouts),
+            layout_seeds(data.test_layouts, test=True),
+        )
+        in_train: set[Goal] = set()
+        everywhere: set[Goal] = set()
+        for layout in train_layouts + test_layouts:
+            reset_layout(env, layout, rng)
+            found = {g for g in goals_in_layout(env) if g.kind in settings.goals.kinds}
+            everywhere |= found
+            if layout in train_layouts:
+                in_train |= found
+    finally:
+        env.close()
+    train, test = split_goals(everywhere, settings.goals.test_share, seed=0)
+    train = [g for g in train if g in in_train]
+    train = _capped(train, settings.goals.max_train)
+    test = _capped(test, settings.goals.max_test)
+    return train, test, train_layouts, test_layouts
+
+
 class TEDUOPipeline:
     """The stages of one TEDUO run (see the module docstring)."""
 
@@ -146,27 +184,9 @@ class TEDUOPipeline:
     # -- stages -------------------------------------------------------------------------
     def stage_goals(self, root: Path) -> None:
         started = time.perf_counter()
-        data = self.settings.data
-        env = make_level(self.level)
-        rng = np.random.default_rng(0)
-        train_layouts, test_layouts = (
-            layout_seeds(data.layouts),
-            layout_seeds(data.test_layouts, test=True),
-        )
-        in_train: set[Goal] = set()
-        everywhere: set[Goal] = set()
-        for layout in train_layouts + test_layouts:
-            reset_layout(env, layout, rng)
-            found = {g for g in goals_in_layout(env) if g.kind in self.settings.goals.kinds}
-            everywhere |= found
-            if layout in train_layouts:
-                in_train |= found
-        train, test = split_goals(everywhere, self.settings.goals.test_share, seed=0)
-        train = [g for g in train if g in in_train]
-        train = _capped(train, self.settings.goals.max_train)
-        test = _capped(test, self.settings.goals.max_test)
+        train, test, train_layouts, test_layouts = plan_goals(self.level, self.settings)
         if not train:
-            raise MethodError("no training goal fits the training layouts; add layouts or kinds")
+            raise MethodError(NO_TRAINING_GOAL)
         _write(
             root / "goals.json",
             {

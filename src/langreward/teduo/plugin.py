@@ -9,18 +9,38 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 from typing import Any
 
-from langreward.plugin import Method, MethodError, OfflinePipeline, RunContext, Stage
+from langreward.plugin import Method, MethodError, OfflinePipeline, PreflightInfo, RunContext, Stage
 from langreward.teduo.abstraction import AbstractView, Relevance, relevance_messages
 from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.finetune import base_model_dir
 from langreward.teduo.goals import goals_in_layout, phrase
 from langreward.teduo.labels import label_question
 from langreward.teduo.levels import level_of, register_levels, reset_layout
-from langreward.teduo.pipeline import TEDUOPipeline
+from langreward.teduo.pipeline import NO_TRAINING_GOAL, TEDUOPipeline, plan_goals
 from langreward.teduo.state import encode_state, state_text
+
+
+def preflight(settings: TEDUOSettings, info: PreflightInfo) -> list[str]:
+    """Before any data or LLM call: a TEDUO level, at least one training goal of the
+    configured kinds in the training layouts, and a model to fine-tune."""
+    try:
+        level = level_of(info.env_id)
+    except ValueError as exc:
+        return [f"env.id: {exc}"]
+    with contextlib.redirect_stdout(io.StringIO()):  # BabyAI's level generator prints
+        train, *_ = plan_goals(level, settings)
+    problems = [] if train else [NO_TRAINING_GOAL]
+    if settings.distill and not settings.sft.model.startswith("embedded"):
+        try:
+            base_model_dir(settings.sft.model)
+        except MethodError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def build(settings: TEDUOSettings, context: RunContext) -> OfflinePipeline:
@@ -83,5 +103,6 @@ METHOD = Method(
     "Q-learning per goal, distilled into an LLM agent by LoRA fine-tuning",
     online=False,
     explain=explain,
+    preflight=preflight,
     env_families=register_levels,
 )
