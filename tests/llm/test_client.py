@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import random
 import re
 
 import pytest
@@ -161,6 +163,36 @@ def test_a_letter_biased_sampler_averages_out():
     choice = llm.choose("Which?", ["left", "right"], samples=3)
     assert choice.probs == pytest.approx({"left": 0.5, "right": 0.5})
     assert choice.method == "samples+2 orders"
+
+
+def noisy_judge(messages) -> str:
+    """A scripted judge (tests only) with letter bias and noise: the letter it answers is a
+    hash of the whole prompt, so it depends on the order the options are shown in."""
+    prompt = messages[-1]["content"]
+    letters = re.findall(r"^([A-Z])\) ", prompt, flags=re.M)
+    digest = int(hashlib.sha256(prompt.encode()).hexdigest(), 16)
+    return letters[digest % len(letters)]
+
+
+def test_the_decision_does_not_depend_on_the_callers_option_order():
+    rng = random.Random(0)
+    pool = ["north", "south", "east", "west", "stay"]
+    flips, ties = 0, 0
+    for i in range(40):
+        options = rng.sample(pool, 2 + i % 4)  # 2 to 5 options: all orders, then cyclic
+        shuffled = rng.sample(options, len(options))
+        question = f"Question {i}: where should the agent go?"
+        first = make_llm("scripted", responses=noisy_judge).choose(question, options)
+        second = make_llm("scripted", responses=noisy_judge).choose(question, shuffled)
+        flips += first.option != second.option
+        ties += sorted(first.probs.values())[-1] == sorted(first.probs.values())[-2]
+        assert first.probs == pytest.approx(second.probs)
+        assert list(second.probs) == shuffled  # the caller's order, mapped back
+    assert flips == 0 and ties > 0  # ties (half-half votes) are common with this judge
+    # the documented tie rule: the option that sorts first
+    always_a = make_llm("scripted", responses=["A"])
+    assert always_a.choose("Which?", ["yes", "no"]).option == "no"
+    assert always_a.choose("Which?", ["no", "yes"]).option == "no"
 
 
 def test_choose_many_packs_items_into_one_call():

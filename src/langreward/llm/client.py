@@ -261,6 +261,11 @@ class LLM:
         decides by it. Costs one call per order (2 for two options, 6 for three); the prompt
         up to the option list is the same in every order.
 
+        The decision does not depend on how the caller ordered ``options``: unless
+        ``orders="none"``, the options are put in one canonical order (sorted) before the
+        orders are made and the calls seeded, so any listing asks the same questions; on a
+        tie the option that sorts first wins. ``probs`` keeps the caller's order.
+
         Example:
             >>> llm = make_llm("embedded")  # doctest: +SKIP
             >>> llm.choose("Is 7 a prime number?", ["yes", "no"]).probs  # doctest: +SKIP
@@ -268,19 +273,23 @@ class LLM:
         """
         options = _check_options(options)
         msgs = as_messages(messages)
-        orderings = option_orders(len(options), orders)
+        # one canonical order: the same calls (orders, seeds) whatever the caller's listing
+        canonical = options if orders == "none" else sorted(options)
+        orderings = option_orders(len(canonical), orders)
         per_order, methods = [], set()
         for k, order in enumerate(orderings):
-            shown = [options[i] for i in order]
+            shown = [canonical[i] for i in order]
             probs, method = self._choose_in_order(msgs, shown, samples, seed + 1000 * k)
             per_order.append(probs)
             methods.add(method)
-        averaged = average_over_orders(len(options), orderings, per_order)
-        probs_map = dict(zip(options, averaged, strict=True))
+        average = average_over_orders(len(canonical), orderings, per_order)
+        averaged = dict(zip(canonical, average, strict=True))
+        probs_map = {option: averaged[option] for option in options}
         method = "logprobs" if methods == {"logprobs"} else "samples"
         if len(orderings) > 1:
             method += f"+{len(orderings)} orders"
-        return Choice(max(probs_map, key=probs_map.__getitem__), probs_map, method)
+        best = max(canonical, key=averaged.__getitem__)  # a tie: the first in canonical order
+        return Choice(best, probs_map, method)
 
     def _choose_in_order(
         self, msgs: list[Message], options: list[str], samples: int, seed: int
