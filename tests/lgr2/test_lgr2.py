@@ -23,7 +23,6 @@ from langreward.lgr2.translate import (
     translate,
 )
 from langreward.llm import make_llm
-from langreward.plugin import MethodError
 from langreward.rl.envs import register_env_family
 
 CONFIG = Path(__file__).parents[2] / "configs" / "lgr2" / "pointmaze_umaze.yaml"
