@@ -58,6 +58,12 @@ def _lgr2(summary: dict[str, Any]) -> None:
     assert summary["method_summary"]["transitions"] == 600
 
 
+def _spec_shaping(summary: dict[str, Any]) -> None:
+    # the spec was chosen once (two 200-step trials) and read back from spec.json on resume
+    method = summary["method_summary"]
+    assert method["trial_steps"] == 400 and method["spec_source"] == "random"
+
+
 def _baseline(summary: dict[str, Any]) -> None:
     assert summary["method_summary"] == {"shaping": "none"}
 
@@ -131,6 +137,22 @@ CASES = {
             ],
             ("transitions",),
             _lgr2,
+        )
+    ],
+    "spec_shaping": [
+        (
+            "spec_shaping/mountaincar_dqn.yaml",
+            [
+                "total_timesteps=1200",
+                "checkpoint_every=400",
+                "eval={every: 0, episodes: 1}",
+                "algo_kwargs={learning_starts: 100, buffer_size: 2000, train_freq: 4, "
+                "policy_kwargs: {net_arch: [16]}}",
+                "spec_shaping={source: random, candidates: 2, sample_steps: 300, "
+                "trial: {steps: 200, workers: 1}}",
+            ],
+            ("spec", "winner", "trial_steps"),
+            _spec_shaping,
         )
     ],
 }

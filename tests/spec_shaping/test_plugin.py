@@ -11,8 +11,11 @@ import langreward.plugin.run_llm as run_llm_module
 import langreward.spec_shaping.plugin as plugin_module
 from langreward.experiments import run_experiment
 from langreward.experiments.config import as_config
+from langreward.experiments.errors import ConfigError
 from langreward.experiments.preflight import preflight_problems
-from langreward.plugin import MethodError
+from langreward.plugin import MethodError, RunContext
+from langreward.spec_shaping import SpecShapingSettings
+from langreward.spec_shaping.plugin import build
 from langreward.spec_shaping.trial import TrialJob, TrialResult, pick, run_trials
 
 from .conftest import MOUNTAINCAR_EXPERT, slot_llm
@@ -93,8 +96,12 @@ def test_random_source_needs_no_llm_and_is_seeded(tmp_path) -> None:
 
 def test_a_spec_naming_an_unknown_feature_is_one_clear_error(tmp_path) -> None:
     bad = {"terms": [{"feature": "speed", "kind": "increase"}]}
-    with pytest.raises(MethodError, match=r"unknown feature\(s\) \['speed'\]"):
+    with pytest.raises(ConfigError, match=r"unknown feature\(s\) \['speed'\]"):
         run_experiment(config(tmp_path, source="hand", spec=bad), tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()  # caught before any directory
+    context = RunContext("MountainCar-v0", "dqn", 0, 1, 100, tmp_path / "direct")
+    with pytest.raises(MethodError, match=r"unknown feature\(s\) \['speed'\]"):  # build
+        build(SpecShapingSettings(source="hand", spec=bad, sample_steps=200), context)
 
 
 def test_trials_run_in_two_processes_and_score_original_returns() -> None:
