@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,18 @@ def spread_cell(spread: Any, digits: int | None = None) -> str:
         digits = 0 if max(abs(spread.low), abs(spread.high)) >= 10 else 2
     f = f"{{:.{digits}f}}"
     return f"{f.format(spread.median)} [{f.format(spread.low)}–{f.format(spread.high)}]"
+
+
+def rates_table(rates: dict[str, list[float]], reference: str, what: str = "steps/s") -> str:
+    """Markdown table of repeated rate measurements: median [min–max] and × ``reference``."""
+    base = statistics.median(rates[reference])
+    lines = [f"| run | {what}, median [min–max] | × {reference} |", "| --- | ---: | ---: |"]
+    for name, values in rates.items():
+        median = statistics.median(values)
+        lines.append(
+            f"| {name} | {median:.0f} [{min(values):.0f}–{max(values):.0f}] | {median / base:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def results_table(

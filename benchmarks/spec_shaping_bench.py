@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_utils import publish, run_variants, update_benchmarks_md  # noqa: E402
+from bench_utils import publish, rates_table, run_variants, update_benchmarks_md  # noqa: E402
 
 from langreward.experiments import validate_config  # noqa: E402
 from langreward.experiments.yamlio import read_yaml  # noqa: E402
@@ -263,20 +263,13 @@ def speed(args: argparse.Namespace) -> None:
     for _ in range(args.repeats):
         rates["plain"].append(rate(False))
         rates["shaped"].append(rate(True))
-    plain = statistics.median(rates["plain"])
-    lines = ["| env | steps/s, median [min–max] | × plain |", "| --- | ---: | ---: |"]
-    for name, values in rates.items():
-        median = statistics.median(values)
-        lines.append(
-            f"| {name} | {median:.0f} [{min(values):.0f}–{max(values):.0f}] | {median / plain:.2f} |"
-        )
     body = (
         f"{env_id}, SB3 {algo.upper()} with the preset's hyper-parameters, {args.steps:,} "
         f"steps per run, {args.repeats} runs of each, alternating in one process, 1 torch "
         f"thread; shaped: the hand-written spec compiled ({spec.describe()}). "
         f"{os.cpu_count()} cores, {date.today().isoformat()}. Command: `python "
         f"benchmarks/spec_shaping_bench.py speed {args.preset} --steps {args.steps} "
-        f"--repeats {args.repeats}`.\n\n" + "\n".join(lines)
+        f"--repeats {args.repeats}`.\n\n" + rates_table(rates, "plain")
     )
     print(body)
     if not args.no_docs:

@@ -50,3 +50,19 @@ def test_lmgt_headers_build_for_every_preset() -> None:
     for preset in lmgt_bench.PRESETS:
         header = lmgt_bench.header_text(preset, lmgt_bench.VARIANTS, "embedded", 5, 2, "")
         assert lmgt_bench.PRESETS[preset]["base"]["env"]["id"] in header
+
+
+@pytest.mark.parametrize("preset", ["mountaincar", "acrobot"])
+def test_spec_shaping_arms_validate_and_share_one_budget(preset: str) -> None:
+    import spec_shaping_bench
+
+    from langreward.experiments.preflight import preflight_problems
+
+    sections = spec_shaping_bench.arms(preset, candidates=4, trial_steps=5000)
+    budget = spec_shaping_bench.PRESETS[preset]["budget"]
+    for arm, section in sections.items():
+        config = spec_shaping_bench.arm_config(preset, arm, section, budget)
+        trial = 4 * 5000 if section.get("candidates", 1) > 1 else 0
+        assert config.total_timesteps + trial == budget, arm
+        if arm == "hand":
+            assert preflight_problems(config) == []  # its feature names are the env's
