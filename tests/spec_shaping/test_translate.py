@@ -12,6 +12,7 @@ from langreward.llm.templates import SlotChoice, ranked_fillings
 from langreward.spec_shaping.features import EnvFeatures
 from langreward.spec_shaping.translate import (
     SpecTranslationError,
+    check_instruction,
     json_candidates,
     random_candidates,
     slot_candidates,
@@ -99,3 +100,14 @@ def test_json_answers_the_spec_checks_refuse_are_shown_back() -> None:
     result = json_candidates(make_llm("scripted", responses=answer), FEATURES, "Go.", 1)
     assert result.candidates[0].spec.terms[0].target == 0.5
     assert "needs a target" in seen[1]
+
+
+def test_an_instruction_the_model_says_does_not_fit_is_refused() -> None:
+    def answer(messages):  # tests only: "no" to the fit question, whatever the order
+        text = messages[-1]["content"]
+        return "A" if "A) no" in text else "B"
+
+    with pytest.raises(SpecTranslationError, match=r"does not fit this env \(P\(yes\) = 0.00"):
+        check_instruction(make_llm("scripted", responses=answer), FEATURES, "Bake a cake.")
+    yes = make_llm("scripted", responses=lambda m: "A" if "A) yes" in m[-1]["content"] else "B")
+    check_instruction(yes, FEATURES, "Reach the flag.")  # fits: no error

@@ -40,6 +40,11 @@ class SpecShapingSettings(BaseModel):
 
     source: Literal["llm", "random", "hand", "file"] = "llm"
     instruction: str | None = Field(None, description="the task in words (default: the docs')")
+    check_instruction: bool = Field(
+        True,
+        description="ask the LLM first whether a given instruction fits the env, and refuse "
+        "one it says does not (P(yes) < 0.5); the docs' own task is not checked",
+    )
     translator: Literal["slots", "json"] = Field(
         "slots",
         description="slots: fill a template slot by slot with debiased choices (small "

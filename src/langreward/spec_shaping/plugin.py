@@ -37,6 +37,7 @@ from langreward.spec_shaping.spec import ShapingSpec, SpecError, check_potential
 from langreward.spec_shaping.translate import (
     Candidate,
     Translation,
+    check_instruction,
     json_candidates,
     random_candidates,
     slot_candidates,
@@ -85,6 +86,8 @@ def candidates_for(
     if settings.source == "random":
         return Translation(random_candidates(features, settings.candidates, context.seed))
     llm = context.llm.get(settings.llm)
+    if settings.instruction and settings.check_instruction:
+        check_instruction(llm, features, settings.instruction)
     if settings.translator == "json":
         return json_candidates(
             llm, features, instruction, settings.candidates, settings.repair_rounds

@@ -113,6 +113,38 @@ def spec_from_choices(
     return ShapingSpec(terms=terms, termination=END_OPTIONS[end][1])  # type: ignore[arg-type]
 
 
+def instruction_fits(llm: LLM, features: EnvFeatures, instruction: str) -> float:
+    """The model's order-debiased probability that an agent in this env can follow
+    ``instruction`` by how it moves (the embedded 1.5B model, MountainCar: "reach the flag" 0.60,
+    "drive up the right hill..." 0.56; "bake a chocolate cake" 0.38, "write a poem" 0.50)."""
+    listing = "\n".join(f"- {name}" for name in features.names)
+    question = (
+        f"Environment: {features.task}\n\nThe agent observes:\n{listing}\n\nInstruction: "
+        f"{instruction}\n\nCan an agent in this environment follow the instruction by how it "
+        "moves?"
+    )
+    try:
+        return llm.choose(question, ["yes", "no"]).probs["yes"]
+    except LLMError as exc:
+        raise SpecTranslationError(f"no usable answer from the LLM: {exc}") from exc
+
+
+def check_instruction(llm: LLM, features: EnvFeatures, instruction: str) -> None:
+    """Refuse an instruction the model says does not fit the env (P(yes) < 0.5).
+
+    Raises:
+        SpecTranslationError: one line with the probability and the way out.
+    """
+    fits = instruction_fits(llm, features, instruction)
+    if fits < 0.5:
+        raise SpecTranslationError(
+            f"the LLM ({llm.spec}) finds that the instruction {instruction!r} does not fit "
+            f"this env (P(yes) = {fits:.2f} < 0.5): say what the agent should do in terms of "
+            f"its features ({', '.join(features.names)}), or skip this check "
+            "(spec_shaping.check_instruction: false)"
+        )
+
+
 def slot_candidates(llm: LLM, features: EnvFeatures, instruction: str, count: int) -> Translation:
     """The ``count`` likeliest specs of the slot-by-slot filling.
 
