@@ -148,3 +148,30 @@ def test_a_broken_trial_is_recorded_not_raised() -> None:
 def test_user_mistakes_are_caught_before_any_llm_call(tmp_path, section, line) -> None:
     problems = preflight_problems(config(tmp_path, **section))
     assert len(problems) == 1 and line in problems[0]
+
+
+def test_trial_processes_import_the_users_env_modules(monkeypatch) -> None:
+    """A user env registered only by ``env.imports`` (a plain id) is found in spawned trials."""
+    import os
+    from pathlib import Path
+
+    user_envs = Path(__file__).parents[1] / "user_envs"
+    monkeypatch.syspath_prepend(str(user_envs))  # spawned processes start from this sys.path
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(user_envs), path])))
+    spec = '{"terms": [{"feature": "a", "kind": "decrease"}], "termination": "success"}'
+    jobs = [
+        TrialJob(
+            spec,
+            ["a", "b"],
+            "Corridor-v0",
+            "ppo",
+            64,
+            seed=s,
+            env_imports=("mylab_envs",),
+            algo_kwargs={"n_steps": 32, "batch_size": 32, "n_epochs": 1},
+        )
+        for s in (0, 1)
+    ]
+    results = run_trials(jobs, workers=2)
+    assert [r.error for r in results] == [None, None]

@@ -245,6 +245,7 @@ def _context(
         ray_address=ray_address,
         policy=config.policy,
         algo_kwargs=prepare_algo_kwargs(config.algo, config.algo_kwargs) if config.algo else {},
+        env_imports=tuple(config.env.imports),
     )
 
 

@@ -55,7 +55,8 @@ class RunContext:
     stage of an offline pipeline (or its evaluation) has got, e.g. ``progress(3, 8, "goals")``;
     the CLI shows it beside the stage's name. ``policy`` and ``algo_kwargs`` are the config's
     (prepared as the runner passes them to the algorithm), for a method that trains
-    short side runs of the same algorithm (spec shaping's trial).
+    short side runs of the same algorithm (spec shaping's trial); ``env_imports`` the modules
+    that register the env (``env.imports``), for such runs in other processes.
     """
 
     env_id: str
@@ -70,6 +71,7 @@ class RunContext:
     progress: StageProgress = field(default=lambda done, total, unit: None)
     policy: str = "MlpPolicy"
     algo_kwargs: dict[str, Any] = field(default_factory=dict)
+    env_imports: tuple[str, ...] = ()
 
     @property
     def eval_seed(self) -> int:

@@ -159,6 +159,7 @@ def _select(
             gamma=gamma,
             mode=settings.mode,
             window=settings.trial.window,
+            env_imports=context.env_imports,
         )
         for c in candidates
     ]

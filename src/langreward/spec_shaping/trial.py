@@ -47,6 +47,7 @@ class TrialJob:
     gamma: float = 0.99
     mode: ShapingMode = "potential"
     window: float = 0.5
+    env_imports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,12 @@ def run_trial(job: TrialJob) -> TrialResult:
     import torch
     from stable_baselines3.common.env_util import make_vec_env
 
-    from langreward.rl.envs import register_env_family
+    from langreward.rl.envs import import_env_modules, register_env_family
 
     torch.set_num_threads(1)
     start = time.monotonic()
     try:
+        import_env_modules(job.env_imports, job.env_id)  # a spawned process registers anew
         register_env_family(job.env_id)
         spec = ShapingSpec.model_validate_json(job.spec_json)
         env = VecPotentialShaping(
