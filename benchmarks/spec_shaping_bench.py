@@ -201,10 +201,9 @@ def run_arms(args: argparse.Namespace) -> None:
     sections = arms(args.preset, args.candidates, args.trial_steps)
     chosen = args.arms or list(sections)
     configs = {arm: arm_config(args.preset, arm, sections[arm], budget) for arm in chosen}
-    started = time.monotonic()
     out = ROOT / "results" / f"spec_{args.preset}{args.tag}"
     sweep_dirs, groups = run_variants(configs, args.seeds, args.workers, out, args.preset)
-    minutes = (time.monotonic() - started) / 60
+    minutes = sum(s["wall_time_s"] for g in groups for s in g.summaries) / 60
     table, specs = arms_table(groups, chosen)
     sample = configs[chosen[-1]]
     body = (
@@ -223,7 +222,7 @@ def run_arms(args: argparse.Namespace) -> None:
         "(expert prior, not an LLM's). LLM s/run: the seconds the model worked in that run "
         "(a fresh cache per invocation: the first seeds pay, the rest hit the cache). "
         f"{os.cpu_count()} cores, {args.workers} runs at once, 1 torch thread per run, "
-        f"{date.today().isoformat()}, {minutes:.0f} min in all. Command: `python "
+        f"{date.today().isoformat()}, {minutes:.0f} min of run wall time in all. Command: `python "
         f"benchmarks/spec_shaping_bench.py arms {args.preset} --seeds {args.seeds} --workers "
         f"{args.workers}`.\n\n{table}\n\nChosen specs and each candidate's trial fitness "
         "(mean original return of the episodes in the trial's second half):\n\n" + "\n".join(specs)
@@ -291,6 +290,7 @@ def main() -> None:
     arms_parser.add_argument("--arms", nargs="*", default=None)
     arms_parser.add_argument("--cache-dir", default=None)
     arms_parser.add_argument("--tag", default="")
+    arms_parser.add_argument("--note", default="", help="a sentence added to the section")
     speed_parser = sub.add_parser("speed")
     speed_parser.add_argument("preset", choices=sorted(PRESETS))
     speed_parser.add_argument("--steps", type=int, default=20_000)
