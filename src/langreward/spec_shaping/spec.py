@@ -41,7 +41,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TermKind = Literal["increase", "decrease", "magnitude", "toward", "inside"]
-TERM_KINDS: tuple[str, ...] = ("increase", "decrease", "magnitude", "toward", "inside")
 Potential = Callable[[np.ndarray], np.ndarray]
 
 
@@ -131,35 +130,47 @@ class ShapingSpec(BaseModel):
                 + ", ".join(repr(n) for n in feature_names)
             )
         index = {name: i for i, name in enumerate(feature_names)}
-        columns = np.array([index[t.feature] for t in self.terms])
-        lows = np.array([self.ranges.get(t.feature, (-1.0, 1.0))[0] for t in self.terms])
-        highs = np.array([self.ranges.get(t.feature, (-1.0, 1.0))[1] for t in self.terms])
-        weights = np.array([t.weight for t in self.terms])
-        weights = scale * weights / weights.sum()
-        offset = -scale if self.termination == "success" else 0.0
-        kinds = [t.kind for t in self.terms]
-        spans = highs - lows
-        sizes = np.maximum(np.abs(lows), np.abs(highs))
-        targets = np.array([t.target if t.target is not None else 0.0 for t in self.terms])
-        lowers = np.array([t.lower if t.lower is not None else 0.0 for t in self.terms])
-        uppers = np.array([t.upper if t.upper is not None else 0.0 for t in self.terms])
-        # one column per term; each kind is a mask, so the whole batch is a few numpy ops
-        masks = {kind: np.array([k == kind for k in kinds]) for kind in TERM_KINDS}
+        total_weight = sum(t.weight for t in self.terms)
+        constant = -scale if self.termination == "success" else 0.0
+        # every term is one of: coef * x + const, coef * |x - center| + const, w * [lo <= x <= hi]
+        linear: list[tuple[int, float]] = []
+        absolute: list[tuple[int, float, float]] = []
+        inside: list[tuple[int, float, float, float]] = []  # column, lower, upper, weight
+        for term in self.terms:
+            low, high = self.ranges.get(term.feature, (-1.0, 1.0))
+            column, w = index[term.feature], scale * term.weight / total_weight
+            if term.kind == "increase":
+                linear.append((column, w / (high - low)))
+                constant -= w * low / (high - low)
+            elif term.kind == "decrease":
+                linear.append((column, -w / (high - low)))
+                constant += w * high / (high - low)
+            elif term.kind == "magnitude":
+                absolute.append((column, 0.0, w / max(abs(low), abs(high))))
+            elif term.kind == "toward":
+                absolute.append((column, float(term.target or 0.0), -w / (high - low)))
+                constant += w
+            else:
+                inside.append((column, float(term.lower or 0.0), float(term.upper or 0.0), w))
+        lin_cols = np.array([c for c, _ in linear], dtype=np.intp)
+        lin_coef = np.array([k for _, k in linear])
+        abs_cols = np.array([c for c, _, _ in absolute], dtype=np.intp)
+        abs_center = np.array([m for _, m, _ in absolute])
+        abs_coef = np.array([k for _, _, k in absolute])
+        in_cols = np.array([c for c, *_ in inside], dtype=np.intp)
+        in_low, in_high, in_w = (np.array([term[k] for term in inside]) for k in (1, 2, 3))
 
         def potential(obs: np.ndarray) -> np.ndarray:
-            x = np.asarray(obs, dtype=np.float64).reshape(len(obs), -1)[:, columns]
-            values = np.zeros_like(x)
-            if masks["increase"].any():
-                values += masks["increase"] * (x - lows) / spans
-            if masks["decrease"].any():
-                values += masks["decrease"] * (highs - x) / spans
-            if masks["magnitude"].any():
-                values += masks["magnitude"] * np.abs(x) / sizes
-            if masks["toward"].any():
-                values += masks["toward"] * (1.0 - np.abs(x - targets) / spans)
-            if masks["inside"].any():
-                values += masks["inside"] * ((x >= lowers) & (x <= uppers))
-            return values @ weights + offset
+            x = np.asarray(obs, dtype=np.float64)
+            if x.ndim != 2:
+                x = x.reshape(len(x), -1)
+            total = x[:, lin_cols] @ lin_coef + constant
+            if abs_cols.size:
+                total += np.abs(x[:, abs_cols] - abs_center) @ abs_coef
+            if in_cols.size:
+                values = x[:, in_cols]
+                total += ((values >= in_low) & (values <= in_high)) @ in_w
+            return total
 
         return potential
 
