@@ -287,7 +287,12 @@ def speed(args: argparse.Namespace) -> None:
         f"benchmarks/spec_shaping_bench.py speed {args.preset} --steps {args.steps} "
         f"--repeats {args.repeats}`. Env steps only: the VecEnv stepped with random actions, "
         "no learning (the strictest view of the wrapper's cost); learning: SB3's whole loop."
-        "\n\n" + rates_table(rates, "plain, env steps only")
+        "\n\n"
+        + rates_table({k: v for k, v in rates.items() if "env steps" in k}, "plain, env steps only")
+        + "\n\n"
+        + rates_table(
+            {k: v for k, v in rates.items() if "learning" in k}, f"plain, {algo.upper()} learning"
+        )
     )
     print(body)
     if not args.no_docs:
