@@ -284,6 +284,9 @@ def demo(
     console.print(
         "Sparse task: compare the perfect judge's row with the baseline's (what a judge that "
         "agrees with the reference buys) and the LLM judge's agreement (how close it comes). "
+        "The LLM spec row asks the same LLM once for a reward spec over the env's named "
+        "features, tries its 4 likeliest specs briefly and shapes with the fittest (its trial "
+        "steps are in its steps; docs/spec_shaping.md). "
         "Dense task: the reward already guides every step; docs/BENCHMARKS.md finds no gain "
         "there even for the perfect judge over 5 seeds. Two seeds are a demo, not a result.",
         soft_wrap=True,
