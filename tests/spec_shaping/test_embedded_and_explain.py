@@ -44,3 +44,8 @@ def test_explain_shows_the_question_and_with_an_llm_its_ranked_specs(monkeypatch
     asked = explain(env, SpecShapingSettings(llm="scripted", candidates=2))
     assert "likeliest specs" in asked
     assert "1. (1.000) position of the car along the x-axis (m) should increase" in asked
+
+
+def test_a_given_instruction_is_asked_beside_the_docs_task() -> None:
+    text = explain(gym.make("MountainCar-v0"), SpecShapingSettings(instruction="Reach the flag."))
+    assert "Task: The Mountain Car MDP" in text and "Instruction: Reach the flag." in text

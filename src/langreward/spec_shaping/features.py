@@ -38,9 +38,10 @@ class EnvFeatures:
 
 
 def env_features(
-    env: gym.Env, feature_names: Sequence[str] | None = None, task: str | None = None
+    env: gym.Env, feature_names: Sequence[str] | None = None, instruction: str | None = None
 ) -> EnvFeatures:
-    """The env's features: ``feature_names`` when given, else those its docstring names.
+    """The env's features: ``feature_names`` when given, else those its docstring names. The
+    task is the docs' description; ``instruction`` stands in where the docs have none.
 
     Raises:
         MethodError: the observation is not a flat ``Box``, the names do not cover it, or the
@@ -73,7 +74,7 @@ def env_features(
         )
     if len(set(names)) != len(names):
         raise MethodError(f"{env_id}: feature names must be different from each other: {names}")
-    words = task or docs.task_text()
+    words = docs.task_text() or instruction or ""
     if not words:
         raise MethodError(
             f"{env_id}: the docs give no task description; give spec_shaping.instruction"
