@@ -130,8 +130,12 @@ def test_a_broken_trial_is_recorded_not_raised() -> None:
     job = TrialJob(
         '{"terms": [{"feature": "z", "kind": "increase"}]}', ["a"], "CartPole-v1", "ppo", 64
     )
-    result = run_trials([job], workers=1)[0]
+    import torch
+
+    torch.set_num_threads(2)
+    result = run_trials([job], workers=1)[0]  # in this process
     assert result.fitness is None and "unknown feature" in (result.error or "")
+    assert torch.get_num_threads() == 2  # the run's own thread count is left as it was
 
 
 @pytest.mark.parametrize(
@@ -175,3 +179,13 @@ def test_trial_processes_import_the_users_env_modules(monkeypatch) -> None:
     ]
     results = run_trials(jobs, workers=2)
     assert [r.error for r in results] == [None, None]
+
+
+def test_a_hand_broken_spec_json_on_resume_is_one_clear_error(tmp_path, expert_run_llm) -> None:
+    run_experiment(config(tmp_path, candidates=1), tmp_path / "run")
+    (tmp_path / "run" / "spec.json").write_text(
+        '{"terms": [{"feature": "speed", "kind": "increase"}]}'
+    )
+    context = RunContext("MountainCar-v0", "dqn", 0, 1, 100, tmp_path / "run")
+    with pytest.raises(MethodError, match="unknown feature.*delete it and trials.json"):
+        build(SpecShapingSettings(sample_steps=200), context)

@@ -111,3 +111,10 @@ def test_an_instruction_the_model_says_does_not_fit_is_refused() -> None:
         check_instruction(make_llm("scripted", responses=answer), FEATURES, "Bake a cake.")
     yes = make_llm("scripted", responses=lambda m: "A" if "A) yes" in m[-1]["content"] else "B")
     check_instruction(yes, FEATURES, "Reach the flag.")  # fits: no error
+
+
+def test_many_features_give_specs_within_the_term_limit() -> None:
+    names = [f"x{i}" for i in range(70)]
+    many = EnvFeatures("Do well.", names, [None] * 70)
+    specs = [c.spec for c in random_candidates(many, 3, seed=0)]
+    assert len(specs) == 3 and all(1 <= len(s.terms) <= 64 for s in specs)

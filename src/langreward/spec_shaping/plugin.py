@@ -16,6 +16,7 @@ import json
 import logging
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -217,6 +218,16 @@ def _choose_spec(
     }
 
 
+def _saved_spec(path: Path, features: EnvFeatures) -> ShapingSpec:
+    """The run's own ``spec.json`` (perhaps edited by hand), checked against the features."""
+    try:
+        spec = ShapingSpec.load(path)
+        spec.compile(features.names)
+    except SpecError as exc:
+        raise MethodError(f"{exc}; fix it, or delete it and trials.json to choose again") from None
+    return spec
+
+
 def build(settings: SpecShapingSettings, context: RunContext) -> OnlineSetup:
     """Build one spec-shaping run (see the module docstring for the steps).
 
@@ -241,7 +252,8 @@ def build(settings: SpecShapingSettings, context: RunContext) -> OnlineSetup:
     spec_path, trials_path = context.run_dir / SPEC_FILE, context.run_dir / TRIALS_FILE
     if spec_path.is_file() and trials_path.is_file():  # a resumed run: chosen before
         record = json.loads(trials_path.read_text(encoding="utf-8"))
-        spec = ShapingSpec.load(spec_path)
+        spec = _saved_spec(spec_path, features)
+        log.info("resuming with the spec chosen before (%s)", spec_path)
     else:
         record = _choose_spec(settings, features, states, context, gamma)
         spec = ShapingSpec.model_validate(record["candidates"][record["winner"]]["spec"])

@@ -1,8 +1,10 @@
 """A reward spec: a few terms over an env's *named* observation features, validated by a schema
 and compiled into one vectorised potential ``phi(obs_batch) -> (n,)``.
 
-Each term rates one feature in ``[0, 1]`` from its normalising range ``[low, high]`` (saved with
-the spec, so a saved spec needs no env to compile):
+Each term rates one feature from 0 to 1 across its normalising range ``[low, high]`` (saved
+with the spec, so a saved spec needs no env to compile), and keeps growing past it: the ranges
+come from random play, and a learning agent goes further (MountainCar's flag lies far beyond
+random play's positions), where a clipped term would stop guiding it:
 
 ============  =========================================  =====================================
 kind          value of the term                            words
@@ -15,8 +17,9 @@ inside        ``1 if lower <= x <= upper else 0``          it should stay within
 ============  =========================================  =====================================
 
 The potential is ``scale * sum(w_i * term_i) / sum(w_i)``, minus ``scale`` when the episode
-ends early on success (``termination: success``: the potential is then at most 0, the value
-of a terminal state, so reaching the end is never a loss) and as is when it ends on failure.
+ends early on success (``termination: success``: within the ranges the potential is then at most
+0, the value of a terminal state) and as is when it ends on failure. Past the ranges it can
+exceed 0; the optimal policies stay those of the env's own reward either way (Ng et al. 1999).
 
 Example:
     >>> spec = ShapingSpec(terms=[
@@ -42,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TermKind = Literal["increase", "decrease", "magnitude", "toward", "inside"]
 Potential = Callable[[np.ndarray], np.ndarray]
+MAX_TERMS = 64
 
 
 class SpecError(ValueError):
@@ -85,7 +89,7 @@ class SpecTerm(BaseModel):
 
 
 class ShapingSpec(BaseModel):
-    """A reward spec: 1 to 8 terms, what ends an episode early, and each feature's range.
+    """A reward spec: 1 to 64 terms, what ends an episode early, and each feature's range.
 
     ``ranges`` maps a feature name to the ``(low, high)`` its terms are normalised by; a
     feature without one is normalised by ``[-1, 1]`` (:func:`~langreward.spec_shaping.features.
@@ -94,7 +98,7 @@ class ShapingSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    terms: list[SpecTerm] = Field(min_length=1, max_length=8)
+    terms: list[SpecTerm] = Field(min_length=1, max_length=MAX_TERMS)
     termination: Literal["success", "failure"] = Field(
         "success", description="what ends an episode before its time limit"
     )

@@ -32,7 +32,7 @@ from langreward.llm import LLM, LLMError
 from langreward.llm.templates import SlotChoice, fill_template, ranked_fillings
 from langreward.plugin import MethodError
 from langreward.spec_shaping.features import EnvFeatures
-from langreward.spec_shaping.spec import ShapingSpec, SpecTerm
+from langreward.spec_shaping.spec import MAX_TERMS, ShapingSpec, SpecTerm
 
 #: The words of each feature slot's options, and the term kind each one means (None: no term).
 FEATURE_OPTIONS: tuple[tuple[str, str | None], ...] = (
@@ -102,13 +102,14 @@ def slot_question(features: EnvFeatures, instruction: str) -> Callable[[str], st
 def spec_from_choices(
     features: EnvFeatures, end: int, per_feature: Sequence[int]
 ) -> ShapingSpec | None:
-    """The spec a filling means (``None`` when every feature 'does not matter')."""
+    """The spec a filling means (``None`` when every feature 'does not matter', or more than
+    :data:`MAX_TERMS` matter)."""
     terms = [
         SpecTerm(feature=name, kind=FEATURE_OPTIONS[option][1])  # type: ignore[arg-type]
         for name, option in zip(features.names, per_feature, strict=True)
         if FEATURE_OPTIONS[option][1] is not None
     ]
-    if not terms:
+    if not terms or len(terms) > MAX_TERMS:
         return None
     return ShapingSpec(terms=terms, termination=END_OPTIONS[end][1])  # type: ignore[arg-type]
 

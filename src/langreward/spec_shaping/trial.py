@@ -19,6 +19,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +69,8 @@ def run_trial(job: TrialJob) -> TrialResult:
 
     from langreward.rl.envs import import_env_modules, register_env_family
 
-    torch.set_num_threads(1)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # restored below: with workers=1 this is the run's own process
     start = time.monotonic()
     try:
         import_env_modules(job.env_imports, job.env_id)  # a spawned process registers anew
@@ -87,6 +89,8 @@ def run_trial(job: TrialJob) -> TrialResult:
         env.close()
     except Exception as exc:  # a trial that breaks scores nothing; the run goes on
         return TrialResult(None, 0, time.monotonic() - start, f"{type(exc).__name__}: {exc}")
+    finally:
+        torch.set_num_threads(threads)
     first = job.steps * (1.0 - job.window)
     window = [ret for step, ret in ends if step >= first]
     fitness = float(np.mean(window)) if window else None
@@ -124,13 +128,15 @@ def run_trials(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         futures = [pool.submit(run_trial, job) for job in jobs]
-        done = 0
+        results = []
         for future in futures:
-            future.result()
-            done += 1
+            try:
+                results.append(future.result())
+            except BrokenProcessPool as exc:  # a worker died (out of memory, a crash)
+                results.append(TrialResult(None, 0, 0.0, f"the trial's process died: {exc}"))
             if on_done:
-                on_done(done)
-        return [future.result() for future in futures]
+                on_done(len(results))
+        return results
 
 
 def pick(results: Sequence[TrialResult]) -> int:
