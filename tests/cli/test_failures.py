@@ -10,6 +10,8 @@ import pytest
 from langreward.cli import main as cli_main
 from langreward.cli.failures import explain
 
+from .conftest import run_cli as run_streams
+
 TINY = """
 name: fault
 method: baseline
@@ -21,14 +23,9 @@ total_timesteps: 64
 
 
 def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    """``langreward ARGS`` through the console entry point: (exit code, stdout + stderr)."""
-    monkeypatch.setattr(sys, "argv", ["langreward", *args])
-    monkeypatch.setattr(cli_main, "_debug", False)
-    with pytest.raises(SystemExit) as exit_info:
-        cli_main.cli()
-    out = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out.out + out.err
+    """``langreward ARGS``: (exit code, stdout + stderr)."""
+    code, out, err = run_streams(monkeypatch, capsys, *args)
+    return code, out + err
 
 
 def error_lines(output: str) -> list[str]:

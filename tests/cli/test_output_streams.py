@@ -11,8 +11,9 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
-from langreward.cli import main as cli_main
 from langreward.cli.output import err_console, error_line
+
+from .conftest import run_cli
 
 TINY = """
 name: streams
@@ -53,18 +54,6 @@ def config(tmp_path: Path, monkeypatch) -> Path:
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY)
     return path
-
-
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["langreward", *args])
-    monkeypatch.setattr(cli_main, "_debug", False)
-    try:
-        cli_main.cli()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def assert_error_on_its_own_line(err: str, last: bool = True) -> str:

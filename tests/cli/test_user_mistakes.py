@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from langreward.cli import main as cli_main
+from .conftest import run_cli
 
 ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "user-mistakes.md"
@@ -99,17 +98,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def run_cli(monkeypatch, capsys, args: list[str]) -> tuple[int, str, str]:
-    """``langreward ARGS`` through the console entry point: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["langreward", *args])
-    monkeypatch.setattr(cli_main, "_debug", False)
-    with pytest.raises(SystemExit) as exit_info:
-        cli_main.cli()
-    out = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out.out, out.err
-
-
 def _code(text: str) -> str:
     """A Markdown code span, also for text holding backticks."""
     return f"`` {text} ``" if "`" in text else f"`{text}`"
@@ -131,7 +119,7 @@ def test_each_mistake_is_one_error_line_on_stderr_before_anything_runs(
     capsys.readouterr()  # what importing it printed here is no command's output
     rows = []
     for mistake, args, expected in MISTAKES:
-        code, out, err = run_cli(monkeypatch, capsys, args)
+        code, out, err = run_cli(monkeypatch, capsys, *args)
         assert code == 2, (mistake, out, err)
         assert out == "", (mistake, out)  # results only on stdout: there are none
         lines = err.strip().splitlines()
