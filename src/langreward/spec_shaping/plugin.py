@@ -243,14 +243,15 @@ def build(settings: SpecShapingSettings, context: RunContext) -> OnlineSetup:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         probe = context.make_env()
-    try:
-        features = env_features(probe, settings.feature_names, settings.instruction)
-        states = sample_states(probe, settings.sample_steps)
-    finally:
-        probe.close()
     gamma = settings.gamma or algorithm_gamma(context.algo, context.algo_kwargs)
     spec_path, trials_path = context.run_dir / SPEC_FILE, context.run_dir / TRIALS_FILE
-    if spec_path.is_file() and trials_path.is_file():  # a resumed run: chosen before
+    resumed = spec_path.is_file() and trials_path.is_file()  # the spec was chosen before
+    try:
+        features = env_features(probe, settings.feature_names, settings.instruction)
+        states = None if resumed else sample_states(probe, settings.sample_steps)
+    finally:
+        probe.close()
+    if states is None:
         record = json.loads(trials_path.read_text(encoding="utf-8"))
         spec = _saved_spec(spec_path, features)
         log.info("resuming with the spec chosen before (%s)", spec_path)
