@@ -281,10 +281,11 @@ def speed(args: argparse.Namespace) -> None:
             rates[f"{name}, {algo.upper()} learning"].append(rate(shaped))
     body = (
         f"{env_id}, SB3 {algo.upper()} with the preset's hyper-parameters, {args.steps:,} "
-        f"steps per run, {args.repeats} runs of each, alternating in one process, 1 torch "
+        f"steps per run, {args.repeats} runs of each, alternating in one process, seed 0, 1 torch "
         f"thread; shaped: the hand-written spec compiled ({spec.describe()}). "
-        f"{os.cpu_count()} cores, {date.today().isoformat()}. Command: `python "
-        f"benchmarks/spec_shaping_bench.py speed {args.preset} --steps {args.steps} "
+        f"{os.cpu_count()} cores, no LLM (the spec is hand-written), "
+        f"{date.today().isoformat()}. Command: `python benchmarks/spec_shaping_bench.py speed {args.preset} "
+        f"--steps {args.steps} "
         f"--repeats {args.repeats}`. Env steps only: the VecEnv stepped with random actions, "
         "no learning (the strictest view of the wrapper's cost); learning: SB3's whole loop."
         "\n\n"
