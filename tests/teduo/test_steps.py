@@ -267,7 +267,7 @@ def _some_object(data: Transitions) -> tuple[str, str]:
 
 def test_pipeline_files_are_json(tmp_path: Path) -> None:
     """Sanity: the writer the stages use is atomic and plain JSON."""
-    from langreward.teduo.pipeline import _write
+    from langreward.teduo.stages.context import write_json as _write
 
     _write(tmp_path / "a" / "x.json", {"v": np.float32(0.5)})
     assert json.loads((tmp_path / "a" / "x.json").read_text()) == {"v": 0.5}

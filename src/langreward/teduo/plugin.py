@@ -14,14 +14,14 @@ import io
 from pathlib import Path
 from typing import Any
 
-from langreward.plugin import Method, MethodError, OfflinePipeline, PreflightInfo, RunContext, Stage
+from langreward.plugin import Method, MethodError, OfflinePipeline, PreflightInfo, RunContext
 from langreward.teduo.abstraction import AbstractView, Relevance, relevance_messages
 from langreward.teduo.config import TEDUOSettings
 from langreward.teduo.finetune import base_model_dir
 from langreward.teduo.goals import goals_in_layout, phrase
 from langreward.teduo.labels import label_question
 from langreward.teduo.levels import level_of, register_levels, reset_layout
-from langreward.teduo.pipeline import NO_TRAINING_GOAL, TEDUOPipeline, plan_goals
+from langreward.teduo.pipeline import NO_TRAINING_GOAL, build_pipeline, plan_goals
 from langreward.teduo.state import encode_state, state_text
 
 
@@ -46,25 +46,12 @@ def preflight(settings: TEDUOSettings, info: PreflightInfo) -> list[str]:
 def build(settings: TEDUOSettings, context: RunContext) -> OfflinePipeline:
     """The stages of one TEDUO run (see :mod:`langreward.teduo.pipeline`)."""
     try:
-        pipeline = TEDUOPipeline(settings, context)
+        pipeline = build_pipeline(settings, context)
     except ValueError as exc:  # not a TEDUO level
         raise MethodError(str(exc)) from None
     if settings.distill and not settings.sft.model.startswith("embedded"):
         base_model_dir(settings.sft.model)  # a wrong path fails now, not after hours
-    stages = [
-        Stage("goals", pipeline.stage_goals, ("goals.json",)),
-        Stage("collect", pipeline.stage_collect, ("dataset", "dataset.json")),
-        Stage("abstract", pipeline.stage_abstract, ("abstractions.json",)),
-        Stage("label", pipeline.stage_label, ("labels.json",)),
-        Stage("proxy", pipeline.stage_proxy, ("proxy.json",)),
-        Stage("qlearn", pipeline.stage_qlearn, ("qlearning.json",)),
-    ]
-    if settings.distill:
-        stages += [
-            Stage("distill", pipeline.stage_distill, ("sft.json", "sft/examples.jsonl")),
-            Stage("finetune", pipeline.stage_finetune, ("finetune.json", "sft/adapter")),
-        ]
-    return OfflinePipeline(stages=stages, evaluate=pipeline.evaluate, summary=pipeline.summary)
+    return pipeline
 
 
 def explain(env: Any, settings: TEDUOSettings) -> str:
