@@ -12,11 +12,12 @@ from stable_baselines3.common.env_util import make_vec_env
 from langreward.llm import LLM
 from langreward.lmgt import (
     LLMJudge,
+    LLMJudgeSettings,
     LMGTLogCallback,
-    PendulumReference,
     RewardShiftWrapper,
     VecRewardShift,
 )
+from langreward.lmgt.reference import PendulumReference
 from langreward.text import CartPoleDescriber, PendulumDescriber
 
 
@@ -38,7 +39,7 @@ def positive_torque_is_good(item: str) -> str:
 )
 def test_cartpole_algorithms(judge_llm: Callable[..., LLM], algo, kwargs, n_envs: int) -> None:
     llm = judge_llm()
-    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=8, defer=False)
+    judge = LLMJudge(llm, CartPoleDescriber(), LLMJudgeSettings(batch_size=8, defer=False))
     env = VecRewardShift(make_vec_env("CartPole-v1", n_envs=n_envs, seed=0), judge, scale=0.2)
     callback = LMGTLogCallback(env.shifter, llm)
     model = algo("MlpPolicy", env, policy_kwargs=small(), seed=0, **kwargs)
@@ -54,7 +55,9 @@ def test_cartpole_algorithms(judge_llm: Callable[..., LLM], algo, kwargs, n_envs
 @pytest.mark.parametrize("algo", [SAC, TD3])
 def test_pendulum_algorithms(judge_llm: Callable[..., LLM], algo) -> None:
     llm = judge_llm(positive_torque_is_good)
-    judge = LLMJudge(llm, PendulumDescriber(), reference=PendulumReference(), defer=False)
+    judge = LLMJudge(
+        llm, PendulumDescriber(), LLMJudgeSettings(defer=False), reference=PendulumReference()
+    )
     env = RewardShiftWrapper(gym.make("Pendulum-v1"), judge, scale=0.5)
     model = algo(
         "MlpPolicy",

@@ -9,13 +9,9 @@ import pytest
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import VecEnv
 
-from langreward.lmgt import (
-    LMGTConfigError,
-    LMGTLogCallback,
-    LMGTSettings,
-    TextKey,
-    VecRewardShift,
-)
+from langreward.lmgt import LMGTLogCallback, LMGTSettings, VecRewardShift
+from langreward.lmgt.config import LMGTConfigError
+from langreward.lmgt.keys import TextKey
 from langreward.lmgt.plugin import build
 from langreward.plugin import OnlineSetup, RunContext, RunLLM
 

@@ -6,7 +6,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from langreward.lmgt import CartPoleReference, LLMJudge, default_key
+from langreward.lmgt import LLMJudge, LLMJudgeSettings
+from langreward.lmgt.keys import default_key
+from langreward.lmgt.reference import CartPoleReference
 
 pytestmark = pytest.mark.embedded
 
@@ -28,8 +30,8 @@ def test_embedded_packed_judgments() -> None:
         judge = LLMJudge(
             llm,
             CartPoleDescriber(),
+            LLMJudgeSettings(batch_size=4),
             key=default_key(env),
-            batch_size=4,
             reference=CartPoleReference(),
         )
         rng = np.random.default_rng(0)

@@ -10,16 +10,11 @@ import numpy as np
 import pytest
 
 from langreward.llm import LLM, BackendUnavailableError, make_llm
-from langreward.lmgt import (
-    CartPoleReference,
-    Judge,
-    LLMJudge,
-    NoisyReferenceJudge,
-    ReferenceJudge,
-    TextKey,
-    default_key,
-    reference_examples,
-)
+from langreward.lmgt import LLMJudge, LLMJudgeSettings, NoisyReferenceJudge, ReferenceJudge
+from langreward.lmgt.examples import reference_examples
+from langreward.lmgt.judge import Judge
+from langreward.lmgt.keys import TextKey, default_key
+from langreward.lmgt.reference import CartPoleReference
 from langreward.text import CartPoleDescriber
 
 LEAN_RIGHT = [0.0, 0.0, 0.1, 0.0]
@@ -29,7 +24,13 @@ LEAN_LEFT = [0.0, 0.0, -0.1, 0.0]
 def test_packed_judgments_one_round_then_key_hits(judge_llm: Callable[..., LLM]) -> None:
     llm = judge_llm()
     key = default_key(gym.make("CartPole-v1"))
-    judge = LLMJudge(llm, CartPoleDescriber(), key=key, reference=CartPoleReference(), defer=False)
+    judge = LLMJudge(
+        llm,
+        CartPoleDescriber(),
+        LLMJudgeSettings(defer=False),
+        key=key,
+        reference=CartPoleReference(),
+    )
     assert isinstance(judge, Judge)
     obs = [LEAN_RIGHT, LEAN_RIGHT, LEAN_LEFT, LEAN_LEFT, [0.0, 0.0, 0.1001, 0.0]]
     shifts = judge.judge_batch(obs, [1, 0, 1, 0, 1])
@@ -47,7 +48,7 @@ def test_packed_judgments_one_round_then_key_hits(judge_llm: Callable[..., LLM])
 def test_text_key_asks_once_per_description(judge_llm: Callable[..., LLM]) -> None:
     llm = judge_llm()
     describer = CartPoleDescriber()
-    judge = LLMJudge(llm, describer, key=TextKey(describer), defer=False)
+    judge = LLMJudge(llm, describer, LLMJudgeSettings(defer=False), key=TextKey(describer))
     # the first two differ below the description's precision, the third does not
     obs = [LEAN_RIGHT, [0.0, 0.0, 0.1001, 0.0], [0.0, 0.0, 0.2, 0.0]]
     assert judge.judge_batch(obs, [1, 1, 1]).tolist() == [1, 1, 1]
@@ -57,7 +58,7 @@ def test_text_key_asks_once_per_description(judge_llm: Callable[..., LLM]) -> No
 
 def test_batch_size_splits_into_rounds(judge_llm: Callable[..., LLM]) -> None:
     llm = judge_llm()
-    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=3, defer=False)
+    judge = LLMJudge(llm, CartPoleDescriber(), LLMJudgeSettings(batch_size=3, defer=False))
     obs = [[0.0, 0.0, 0.01 * i, 0.0] for i in range(7)]
     assert judge.judge_batch(obs, [1] * 7).tolist() == [1] * 7
     assert judge.stats.llm_rounds == 3 and llm.stats.calls == 3  # 3 + 3 + 1 items
@@ -82,10 +83,8 @@ def test_strategies(
     judge = LLMJudge(
         llm,
         CartPoleDescriber(),
-        strategy=strategy,
-        packed=packed,
+        LLMJudgeSettings(strategy=strategy, packed=packed, defer=False),
         examples=examples if few else (),
-        defer=False,
     )
     assert judge.judge_batch([LEAN_RIGHT, LEAN_RIGHT], [1, 0]).tolist() == [1, -1]
     assert judge.stats.llm_rounds == rounds and judge.stats.unparseable == 0
@@ -96,7 +95,7 @@ def test_strategies(
 
 def test_unparseable_answers_give_zero_and_are_counted() -> None:
     llm = make_llm("scripted", responses=["I am not sure what you mean."])
-    judge = LLMJudge(llm, CartPoleDescriber(), defer=False)
+    judge = LLMJudge(llm, CartPoleDescriber(), LLMJudgeSettings(defer=False))
     assert judge.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1, 1]).tolist() == [0, 0]
     # the packed reply failed, then each item one by one failed too
     assert judge.stats.unparseable == 2 and judge.stats.llm_rounds == 3
@@ -109,8 +108,7 @@ def test_unparseable_answers_give_zero_and_are_counted() -> None:
     no_fallback = LLMJudge(
         make_llm("scripted", responses=["nonsense"]),
         CartPoleDescriber(),
-        fallback_single=False,
-        defer=False,
+        LLMJudgeSettings(fallback_single=False, defer=False),
     )
     assert no_fallback.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1, 1]).tolist() == [0, 0]
     assert no_fallback.stats.unparseable == 2 and no_fallback.stats.llm_rounds == 1
@@ -118,9 +116,7 @@ def test_unparseable_answers_give_zero_and_are_counted() -> None:
     cot = LLMJudge(
         make_llm("scripted", responses=["Hmm. It depends."]),
         CartPoleDescriber(),
-        strategy="chain_of_thought",
-        packed=False,
-        defer=False,
+        LLMJudgeSettings(strategy="chain_of_thought", packed=False, defer=False),
     )
     assert cot.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
     assert cot.stats.unparseable == 1
@@ -130,7 +126,9 @@ def test_uncertain_choices_give_zero(judge_llm: Callable[..., LLM]) -> None:
     flip = iter(["good", "bad"] * 50)
     llm = judge_llm(lambda item: next(flip))  # samples split 3:2
     judge = LLMJudge(
-        llm, CartPoleDescriber(), packed=False, samples=5, min_confidence=0.7, defer=False
+        llm,
+        CartPoleDescriber(),
+        LLMJudgeSettings(packed=False, samples=5, min_confidence=0.7, defer=False),
     )
     assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
     assert judge.stats.uncertain == 1 and judge.stats.unparseable == 0
@@ -145,7 +143,9 @@ def test_llm_errors_give_zero_and_are_retried(judge_script: Callable[..., Callab
             raise BackendUnavailableError("server down")
         return answer(messages)
 
-    judge = LLMJudge(make_llm("scripted", responses=script), CartPoleDescriber(), defer=False)
+    judge = LLMJudge(
+        make_llm("scripted", responses=script), CartPoleDescriber(), LLMJudgeSettings(defer=False)
+    )
     assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [0]
     assert judge.stats.errors == 1 and not judge.memory
     failing["on"] = False
@@ -154,12 +154,19 @@ def test_llm_errors_give_zero_and_are_retried(judge_script: Callable[..., Callab
 
 def test_mission_and_validation_errors(judge_llm: Callable[..., LLM]) -> None:
     with pytest.raises(ValueError, match="few_shot strategy needs examples"):
-        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="few_shot", defer=False)
-    with pytest.raises(ValueError, match="strategy must be one of"):
-        LLMJudge(judge_llm(), CartPoleDescriber(), strategy="vibes", defer=False)
+        LLMJudge(
+            judge_llm(), CartPoleDescriber(), LLMJudgeSettings(strategy="few_shot", defer=False)
+        )
+    with pytest.raises(ValueError, match="strategy\n  Input should be 'zero_shot'"):
+        LLMJudge(judge_llm(), CartPoleDescriber(), LLMJudgeSettings(strategy="vibes", defer=False))
     with pytest.raises(ValueError, match="example labels must be in"):
-        LLMJudge(judge_llm(), CartPoleDescriber(), examples=[("x", "great")], defer=False)
-    judge = LLMJudge(judge_llm(), CartPoleDescriber(), defer=False)
+        LLMJudge(
+            judge_llm(),
+            CartPoleDescriber(),
+            LLMJudgeSettings(defer=False),
+            examples=[("x", "great")],
+        )
+    judge = LLMJudge(judge_llm(), CartPoleDescriber(), LLMJudgeSettings(defer=False))
     with pytest.raises(ValueError, match="2 observations and 1 actions"):
         judge.judge_batch([LEAN_RIGHT, LEAN_LEFT], [1])
 
@@ -197,7 +204,7 @@ def test_noisy_judge_accuracy_and_consistency() -> None:
 
 def test_deferred_judging_waits_for_a_full_packed_prompt(judge_llm: Callable[..., LLM]) -> None:
     """New pairs get 0 until batch_size distinct ones are queued; then one LLM round."""
-    judge = LLMJudge(judge_llm(), CartPoleDescriber(), batch_size=4)
+    judge = LLMJudge(judge_llm(), CartPoleDescriber(), LLMJudgeSettings(batch_size=4))
     states = [[0.0, 0.0, 0.02 * i, 0.0] for i in range(1, 4)]
     first = judge.judge_batch(states, [1, 1, 1])
     assert list(first) == [0, 0, 0] and judge.stats.llm_rounds == 0
@@ -213,7 +220,7 @@ def test_deferred_pairs_are_asked_once_they_waited_max_wait(
     judge_llm: Callable[..., LLM],
 ) -> None:
     """A key set too small to fill another prompt still gets its last pairs answered."""
-    judge = LLMJudge(judge_llm(), CartPoleDescriber(), batch_size=16, max_wait=10)
+    judge = LLMJudge(judge_llm(), CartPoleDescriber(), LLMJudgeSettings(batch_size=16, max_wait=10))
     new, seen = [[0.0, 0.0, 0.05, 0.0]], [[0.0, 0.0, 0.1, 0.0]]
     assert judge.judge_batch(new + seen, [1, 1]).tolist() == [0, 0]
     for _ in range(4):  # 8 more pairs, but the last call saw only 8 before it: still waiting
@@ -222,15 +229,17 @@ def test_deferred_pairs_are_asked_once_they_waited_max_wait(
     # 10 pairs have passed since the oldest was queued: one prompt with the 2 waiting pairs
     assert judge.judge_batch(seen * 2, [1, 1]).tolist() == [1, 1]
     assert judge.stats.llm_rounds == 1 and not judge.queue
-    with pytest.raises(ValueError, match="max_wait must be >= 1"):
-        LLMJudge(judge_llm(), CartPoleDescriber(), max_wait=0)
+    with pytest.raises(ValueError, match="max_wait\n  Input should be greater than or equal to 1"):
+        LLMJudge(judge_llm(), CartPoleDescriber(), LLMJudgeSettings(max_wait=0))
 
 
 def test_background_judging_never_waits_for_the_llm(judge_llm: Callable[..., LLM]) -> None:
     """With background=True a slow LLM answers in a worker thread; training steps go on."""
     import time
 
-    judge = LLMJudge(judge_llm(delay=0.5), CartPoleDescriber(), batch_size=2, background=True)
+    judge = LLMJudge(
+        judge_llm(delay=0.5), CartPoleDescriber(), LLMJudgeSettings(batch_size=2, background=True)
+    )
     states = [[0.0, 0.0, 0.02 * i, 0.0] for i in range(1, 3)]
     start = time.perf_counter()
     first = judge.judge_batch(states, [1, 0])  # fills a batch: sent to the worker
@@ -272,9 +281,13 @@ def test_one_by_one_judge_averages_over_orders_so_the_first_letter_does_not_deci
 
     pairs = ([[0, 0, 0.1, 0.5]] * 2, [0, 1])  # pole falling right: push left (0), right (1)
     one_order = LLMJudge(
-        LLM(FirstLetterLover()), CartPoleDescriber(), packed=False, orders="none", defer=False
+        LLM(FirstLetterLover()),
+        CartPoleDescriber(),
+        LLMJudgeSettings(packed=False, orders="none", defer=False),
     )
-    debiased = LLMJudge(LLM(FirstLetterLover()), CartPoleDescriber(), packed=False, defer=False)
+    debiased = LLMJudge(
+        LLM(FirstLetterLover()), CartPoleDescriber(), LLMJudgeSettings(packed=False, defer=False)
+    )
     # one order: the first label listed ("good") wins every time
     assert set(one_order.judge_batch(*pairs).tolist()) == {1}
     assert debiased.judge_batch(*pairs).tolist() == [-1, 1]
@@ -307,14 +320,15 @@ def test_contextual_calibration_removes_the_models_prior_for_a_label():
             return reply
 
     pairs = ([LEAN_RIGHT] * 2, [0, 1])  # pushing left is bad, right is good
-    common = {"packed": False, "defer": False}
-    raw = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), **common)
+    one_by_one = LLMJudgeSettings(packed=False, defer=False)
+    calibrate = LLMJudgeSettings(packed=False, defer=False, calibration="contextual")
+    raw = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), one_by_one)
     assert raw.judge_batch(*pairs).tolist() == [1, 1]  # "good" always wins as read
-    calibrated = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), calibration="contextual", **common)
+    calibrated = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), calibrate)
     assert calibrated.judge_batch(*pairs).tolist() == [-1, 1]
     summary = calibrated.calibration_summary()
     assert summary["kind"] == "contextual" and summary["prior"]["good"] > 0.7
-    restored = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), calibration="contextual", **common)
+    restored = LLMJudge(LLM(GoodSayer()), CartPoleDescriber(), calibrate)
     restored.load_state_dict(calibrated.state_dict())
     assert restored.prior == calibrated.prior
 
@@ -323,7 +337,9 @@ def test_contextual_calibration_without_logprobs_decides_uncalibrated(
     judge_llm: Callable[..., LLM],
 ) -> None:
     judge = LLMJudge(
-        judge_llm(), CartPoleDescriber(), packed=False, defer=False, calibration="contextual"
+        judge_llm(),
+        CartPoleDescriber(),
+        LLMJudgeSettings(packed=False, defer=False, calibration="contextual"),
     )
     assert judge.judge_batch([LEAN_RIGHT], [1]).tolist() == [1]
     assert judge.calibration_summary()["prior"] == {}

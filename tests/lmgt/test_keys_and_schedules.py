@@ -7,16 +7,11 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from langreward.lmgt import (
-    Budget,
-    CartPoleReference,
-    ReferenceJudge,
-    RewardShifter,
-    ScaleSchedule,
-    StateActionKey,
-    default_key,
-    exact_key,
-)
+from langreward.lmgt import Budget, ReferenceJudge, ScaleSchedule
+from langreward.lmgt.judge import exact_key
+from langreward.lmgt.keys import StateActionKey, default_key
+from langreward.lmgt.reference import CartPoleReference
+from langreward.lmgt.shifter import RewardShifter
 
 
 def test_cartpole_default_key_bins_nearby_states_together() -> None:

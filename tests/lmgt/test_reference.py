@@ -6,15 +6,15 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from langreward.lmgt import (
+from langreward.lmgt import reference_for
+from langreward.lmgt.context import JudgeContextWrapper
+from langreward.lmgt.reference import (
     BabyAIBotReference,
     BlackjackReference,
     CartPoleReference,
-    JudgeContextWrapper,
     MountainCarContinuousReference,
     MountainCarReference,
     PendulumReference,
-    reference_for,
 )
 
 

@@ -16,15 +16,15 @@ from stable_baselines3.common.env_util import make_vec_env
 
 from langreward.llm import LLM
 from langreward.lmgt import (
-    BaseJudge,
     Budget,
-    CartPoleReference,
     LLMJudge,
-    PendulumReference,
+    LLMJudgeSettings,
     ReferenceJudge,
     RewardShiftWrapper,
     VecRewardShift,
 )
+from langreward.lmgt.judge import BaseJudge
+from langreward.lmgt.reference import CartPoleReference, PendulumReference
 from langreward.text import CartPoleDescriber
 
 # check_env warns that it checks a wrapped env and about CartPole's infinite bounds: expected.
@@ -119,7 +119,7 @@ def test_wrapper_budget_leaves_unjudged_steps_unshaped() -> None:
 
 def test_vec_wrapper_one_llm_round_per_step(judge_llm: Callable[..., LLM]) -> None:
     llm = judge_llm()
-    judge = LLMJudge(llm, CartPoleDescriber(), batch_size=16)
+    judge = LLMJudge(llm, CartPoleDescriber(), LLMJudgeSettings(batch_size=16))
     venv = VecRewardShift(make_vec_env("CartPole-v1", n_envs=4, seed=0), judge, scale=0.5)
     assert judge.key is not None
     venv.reset()

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from langreward.llm.orders import OrderMode
+from langreward.lmgt.prompts import Strategy
 from langreward.lmgt.schedules import Budget, ScaleSchedule
 
 Label = Literal["good", "neutral", "bad"]
@@ -79,30 +81,23 @@ class DescriberSettings(_Strict):
     grid: bool = Field(False, description="MiniGrid: add the view as a text map")
 
 
-class LMGTSettings(_Strict):
-    """All LMGT knobs.
+class LLMJudgeSettings(_Strict):
+    """How the LLM judge asks and reads: every option of :class:`~langreward.lmgt.LLMJudge`,
+    declared once. :class:`LMGTSettings` extends it, so each is also an ``lmgt:`` setting.
 
     Example:
-        >>> s = LMGTSettings.parse({"judge": "noisy(0.8)", "scale": 0.5,
-        ...                         "budget": {"kind": "first_n", "steps": 10000}})
-        >>> s.judge, s.accuracy, s.budget.steps
-        ('noisy', 0.8, 10000)
+        >>> s = LLMJudgeSettings(strategy="CoT", batch_size=8)
+        >>> s.strategy, s.batch_size, s.packed
+        ('chain_of_thought', 8, True)
+        >>> LLMJudgeSettings.of(LMGTSettings(judge="llm", defer=False), batch_size=4)
+        LLMJudgeSettings(strategy='zero_shot', batch_size=4, packed=True, defer=False, ...)
     """
 
-    judge: Literal["llm", "oracle", "noisy", "constant", "none"] = Field(
-        "llm",
-        description="llm | oracle (reference policy) | noisy(p) | constant(v): always v, a "
-        "control | none (no shaping)",
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strategy: Strategy = Field(
+        "zero_shot", description="zero_shot | chain_of_thought (cot) | few_shot (needs examples)"
     )
-    constant: int = Field(1, ge=-1, le=1, description="constant: what the judge always says")
-    accuracy: float = Field(0.8, ge=0.0, le=1.0, description="noisy: P(reference is right)")
-    strategy: Literal["zero_shot", "chain_of_thought", "few_shot"] = "zero_shot"
-    scale: float = Field(1.0, ge=0.0)
-    scale_schedule: Literal["constant", "linear"] = "constant"
-    scale_end: float = Field(0.0, ge=0.0, description="linear: final scale")
-    scale_steps: int | None = Field(None, gt=0, description="linear: default total_timesteps")
-    budget: BudgetSettings = Field(default_factory=BudgetSettings)
-    key: KeySettings = Field(default_factory=KeySettings)
     batch_size: int = Field(16, ge=1, description="pairs per packed LLM prompt")
     packed: bool = Field(True, description="pack several pairs into one prompt")
     defer: bool = Field(
@@ -116,17 +111,15 @@ class LMGTSettings(_Strict):
         description="ask the LLM in a worker thread: training never waits for it, but runs "
         "are no longer bit-for-bit reproducible",
     )
-    examples: list[tuple[str, Label]] = Field(
-        default_factory=list, description="few-shot (item text, label); default: from reference"
+    min_confidence: float = Field(
+        0.0, ge=0.0, le=1.0, description="choices less probable than this give 0 (uncertain)"
     )
-    few_shot_count: int = Field(4, ge=1, description="examples drawn from the reference")
-    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
-    orders: Literal["auto", "all", "cyclic", "none"] = Field(
+    orders: OrderMode = Field(
         "auto",
         description="one-by-one judgments (packed: false): option orders averaged over "
         "(auto: all 6 orders of the 3 labels, 6 calls; none: 1 call, letter bias and all)",
     )
-    packed_orders: Literal["auto", "all", "cyclic", "none"] = Field(
+    packed_orders: OrderMode = Field(
         "none",
         description="packed prompts: option orders averaged over (none: 1 call per prompt, "
         "each item read from its letter's log-probabilities; auto: 6 calls per prompt)",
@@ -137,6 +130,60 @@ class LMGTSettings(_Strict):
         "a content-free item ('N/A'), its prior, before deciding (needs log-probabilities)",
     )
     max_tokens: int = Field(192, ge=8, description="chain-of-thought reply budget per pair")
+    samples: int = Field(
+        5, ge=1, description="one-by-one votes per choice where the backend has no logprobs"
+    )
+    fallback_single: bool = Field(
+        True, description="retry the pairs of an unreadable packed reply one by one"
+    )
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _strategy_shorthand(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        name = value.strip().lower().replace("-", "_").replace(" ", "_")
+        return {"cot": "chain_of_thought", "zero": "zero_shot", "few": "few_shot"}.get(name, name)
+
+    @classmethod
+    def of(cls, settings: LLMJudgeSettings | None = None, **options: Any) -> LLMJudgeSettings:
+        """The judge's options alone, taken from ``settings`` (e.g. a whole
+        :class:`LMGTSettings`) with ``options`` replacing some, validated here once."""
+        if settings is not None and type(settings) is cls and not options:
+            return settings
+        given = {name: getattr(settings, name) for name in cls.model_fields} if settings else {}
+        return cls.model_validate({**given, **options})
+
+
+class LMGTSettings(LLMJudgeSettings):
+    """All LMGT knobs: the LLM judge's (:class:`LLMJudgeSettings`) and the shaping's.
+
+    Example:
+        >>> s = LMGTSettings.parse({"judge": "noisy(0.8)", "scale": 0.5,
+        ...                         "budget": {"kind": "first_n", "steps": 10000}})
+        >>> s.judge, s.accuracy, s.budget.steps
+        ('noisy', 0.8, 10000)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    judge: Literal["llm", "oracle", "noisy", "constant", "none"] = Field(
+        "llm",
+        description="llm | oracle (reference policy) | noisy(p) | constant(v): always v, a "
+        "control | none (no shaping)",
+    )
+    constant: int = Field(1, ge=-1, le=1, description="constant: what the judge always says")
+    accuracy: float = Field(0.8, ge=0.0, le=1.0, description="noisy: P(reference is right)")
+    scale: float = Field(1.0, ge=0.0)
+    scale_schedule: Literal["constant", "linear"] = "constant"
+    scale_end: float = Field(0.0, ge=0.0, description="linear: final scale")
+    scale_steps: int | None = Field(None, gt=0, description="linear: default total_timesteps")
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    key: KeySettings = Field(default_factory=KeySettings)
+    examples: list[tuple[str, Label]] = Field(
+        default_factory=list, description="few-shot (item text, label); default: from reference"
+    )
+    few_shot_count: int = Field(4, ge=1, description="examples drawn from the reference")
     describer: DescriberSettings = Field(default_factory=DescriberSettings)
 
     @model_validator(mode="before")
@@ -156,14 +203,6 @@ class LMGTSettings(_Strict):
                 data.setdefault("constant", int(constant.group(1)))
             elif judge.strip().lower() in ("reference", "perfect"):
                 data["judge"] = "oracle"
-        strategy = data.get("strategy")
-        if isinstance(strategy, str):
-            name = strategy.strip().lower().replace("-", "_").replace(" ", "_")
-            data["strategy"] = {
-                "cot": "chain_of_thought",
-                "zero": "zero_shot",
-                "few": "few_shot",
-            }.get(name, name)
         if isinstance(data.get("budget"), str):
             data["budget"] = {"kind": data["budget"]}
         if isinstance(data.get("key"), int | list):

@@ -23,7 +23,7 @@ class JudgeContextWrapper(gym.Wrapper[Any, Any, Any, Any]):
     Args:
         env: the env to wrap.
         reference: a reference policy that needs the live env (``needs_env``), e.g.
-            :class:`~langreward.lmgt.BabyAIBotReference`; others need no wrapper.
+            :class:`~langreward.lmgt.reference.BabyAIBotReference`; others need no wrapper.
 
     Example:
         >>> import gymnasium as gym, minigrid  # doctest: +SKIP

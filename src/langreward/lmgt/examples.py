@@ -39,7 +39,7 @@ def reference_examples(
 
     Example:
         >>> import gymnasium as gym
-        >>> from langreward.lmgt import CartPoleReference
+        >>> from langreward.lmgt.reference import CartPoleReference
         >>> from langreward.text import CartPoleDescriber
         >>> shots = reference_examples(gym.make("CartPole-v1"), CartPoleDescriber(),
         ...                            CartPoleReference(), count=2)

@@ -8,7 +8,7 @@ VecEnv (a ``Monitor`` inside each sub-env records the *original* rewards) wrappe
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -39,7 +39,7 @@ def env_wrappers(
     """(training wrapper, evaluation wrapper) applied over each sub-env's ``Monitor``.
 
     MiniGrid/BabyAI: the mission (and the BabyAI bot's action, when ``reference`` is given)
-    go into ``info`` through :class:`~langreward.lmgt.JudgeContextWrapper`, then only the
+    go into ``info`` through :class:`~langreward.lmgt.context.JudgeContextWrapper`, then only the
     image is kept, which SB3 accepts. Other envs need no wrapper.
     """
     images = image_observations(env_id)
@@ -79,7 +79,7 @@ def build_judge(
     if settings.judge == "constant":
         return ConstantJudge(settings.constant, reference)
     assert llm is not None
-    examples = [tuple(e) for e in settings.examples]
+    examples: Sequence[tuple[str, str]] = settings.examples
     if settings.strategy == "few_shot" and not examples:
         if reference is None:
             raise LMGTConfigError(
@@ -89,24 +89,7 @@ def build_judge(
         examples = reference_examples(
             env, describer, reference, count=settings.few_shot_count, seed=seed
         )
-    return LLMJudge(
-        llm,
-        describer,
-        strategy=settings.strategy,
-        key=key,
-        batch_size=settings.batch_size,
-        packed=settings.packed,
-        examples=examples,  # type: ignore[arg-type]
-        reference=reference,
-        min_confidence=settings.min_confidence,
-        max_tokens=settings.max_tokens,
-        defer=settings.defer,
-        max_wait=settings.max_wait,
-        background=settings.background,
-        orders=settings.orders,
-        packed_orders=settings.packed_orders,
-        calibration=settings.calibration,
-    )
+    return LLMJudge(llm, describer, settings, key=key, examples=examples, reference=reference)
 
 
 def _build_key(settings: LMGTSettings, env: gym.Env, describer: Describer) -> PairKey:

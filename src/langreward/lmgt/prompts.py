@@ -1,15 +1,23 @@
-"""Prompts of the LLM judge: zero-shot, chain-of-thought and few-shot, single or packed."""
+"""Prompts of the LLM judge: zero-shot, chain-of-thought and few-shot, single or packed.
+
+The judge's texts are built here (the packed choice prompt is laid out by ``llm.choose_many``
+from :meth:`JudgePrompts.packed_choice`'s parts); :class:`JudgePrompts` hands them to the
+judge for one describer's task. A changed character changes every cache key, so a persistent
+cache stops hitting (``tests/lmgt/test_prompt_stability.py`` guards them).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
 
 from langreward.llm.types import Message
+from langreward.text import Describer
 
+#: How the judge asks (the ``strategy`` setting).
 Strategy = Literal["zero_shot", "chain_of_thought", "few_shot"]
-STRATEGIES: tuple[str, ...] = ("zero_shot", "chain_of_thought", "few_shot")
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 #: The judge's answer options, in the order shown to the model, and the shift of each.
 LABELS: tuple[str, str, str] = ("good", "neutral", "bad")
@@ -21,9 +29,6 @@ INSTRUCTION = (
     "action 'good' if it clearly helps the task from that state, 'bad' if it clearly hurts, "
     "and 'neutral' if it makes little difference or you cannot tell."
 )
-
-_ANSWER = re.compile(r"answer\s*[:=\-]\s*[*\"'`]*\s*(good|neutral|bad)\b", re.IGNORECASE)
-_ANSWERS = re.compile(r"answers\s*[:=\-]\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 
 
 def system_prompt(task: str) -> str:
@@ -78,26 +83,52 @@ def packed_cot_messages(
     return [{"role": "system", "content": system_prompt(task)}, {"role": "user", "content": user}]
 
 
-def parse_cot(text: str) -> str | None:
-    """The label of the last ``Answer: <label>`` line of a reasoning reply, or ``None``.
+@dataclass(frozen=True)
+class JudgePrompts:
+    """Every prompt of the LLM judge for one describer's task, and its few-shot examples.
+
+    The task is read from ``describer.task`` at each prompt. The packed choice prompt is laid
+    out by ``llm.choose_many`` from :meth:`packed_choice`'s parts (items numbered, options
+    lettered after them).
+
+    Args:
+        describer: gives the task (``describer.task``).
+        examples: ``(item text, label)`` pairs shown to the model; labels in :data:`LABELS`.
 
     Example:
-        >>> parse_cot("The pole leans right, pushing right helps.\\nAnswer: good")
-        'good'
+        >>> from langreward.text import CartPoleDescriber
+        >>> prompts = JudgePrompts(CartPoleDescriber(), (("State: upright. Action: left.", "good"),))
+        >>> messages = prompts.choice("State: leaning right. Action: push right.")
+        >>> [m["role"] for m in messages], "Examples of judged items" in messages[1]["content"]
+        (['system', 'user'], True)
+        >>> sorted(prompts.packed_choice())
+        ['examples', 'instruction', 'system']
     """
-    matches = _ANSWER.findall(text)
-    return matches[-1].lower() if matches else None
 
+    describer: Describer
+    examples: tuple[tuple[str, str], ...] = ()
 
-def parse_packed_cot(text: str, count: int) -> list[str] | None:
-    """The labels of the last ``Answers: a, b, ...`` line, or ``None`` unless exactly ``count``.
+    def __post_init__(self) -> None:
+        bad_labels = {label for _, label in self.examples} - set(LABELS)
+        if bad_labels:
+            raise ValueError(f"example labels must be in {LABELS}, got {sorted(bad_labels)}")
 
-    Example:
-        >>> parse_packed_cot("1 helps. 2 hurts.\\nAnswers: good, bad", 2)
-        ['good', 'bad']
-    """
-    matches = _ANSWERS.findall(text)
-    if not matches:
-        return None
-    labels = [w.lower() for w in re.findall(r"good|neutral|bad", matches[-1], re.IGNORECASE)]
-    return labels if len(labels) == count else None
+    def choice(self, item: str) -> list[Message]:
+        """One item, answered with a letter (``llm.choose``)."""
+        return single_messages(self.describer.task, item, self.examples)
+
+    def reasoning(self, item: str) -> list[Message]:
+        """One item, reasoning first (chain of thought, ``llm.chat``)."""
+        return cot_messages(self.describer.task, item, self.examples)
+
+    def packed_reasoning(self, items: Sequence[str]) -> list[Message]:
+        """Several items in one prompt, reasoning first (``llm.chat``)."""
+        return packed_cot_messages(self.describer.task, items, self.examples)
+
+    def packed_choice(self) -> dict[str, Any]:
+        """The parts ``llm.choose_many`` lays the packed prompt out from."""
+        return {
+            "instruction": INSTRUCTION,
+            "system": system_prompt(self.describer.task),
+            "examples": list(self.examples),
+        }

@@ -26,7 +26,7 @@ class ReferencePolicy(ABC):
 
     Subclasses that need the live env (``needs_env = True``, e.g. the BabyAI bot) do not
     implement :meth:`act`; their action reaches the judge through
-    ``info["reference_action"]``, written by :class:`~langreward.lmgt.JudgeContextWrapper`.
+    ``info["reference_action"]``, written by :class:`~langreward.lmgt.context.JudgeContextWrapper`.
     """
 
     name: str = "reference"
@@ -191,7 +191,7 @@ class BabyAIBotReference(ReferencePolicy):
 
     The bot plans on the live env, so its action reaches judges through
     ``info["reference_action"]``: wrap the env in
-    :class:`~langreward.lmgt.JudgeContextWrapper` (the LMGT plug-in does this for you).
+    :class:`~langreward.lmgt.context.JudgeContextWrapper` (the LMGT plug-in does this for you).
     """
 
     name = "babyai-bot"

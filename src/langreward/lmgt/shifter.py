@@ -44,12 +44,13 @@ class RewardShifter:
     """Decides which steps are judged, asks the judge once per batch, scales the shifts.
 
     Args:
-        judge: any :class:`~langreward.lmgt.Judge`.
+        judge: any :class:`~langreward.lmgt.judge.Judge`.
         scale: a constant scale or a :class:`ScaleSchedule`.
         budget: which steps get judged (default: all).
 
     Example:
-        >>> from langreward.lmgt import CartPoleReference, ReferenceJudge
+        >>> from langreward.lmgt import ReferenceJudge
+        >>> from langreward.lmgt.reference import CartPoleReference
         >>> shifter = RewardShifter(ReferenceJudge(CartPoleReference()), scale=0.5)
         >>> shifts, scale = shifter([[0, 0, 0.1, 0]], [1])
         >>> float(scale * shifts[0])

@@ -52,15 +52,16 @@ class RewardShiftWrapper(
 
     Args:
         env: the env to wrap.
-        judge: any :class:`~langreward.lmgt.Judge`.
+        judge: any :class:`~langreward.lmgt.judge.Judge`.
         scale: a constant scale or a :class:`~langreward.lmgt.ScaleSchedule`.
         budget: which steps get judged (default: all).
         key: the state-action key of judges that remember judgments; a judge without one
-            gets this key, or the env's default key (:func:`~langreward.lmgt.default_key`).
+            gets this key, or the env's default key (:func:`~langreward.lmgt.keys.default_key`).
 
     Example:
         >>> import gymnasium as gym
-        >>> from langreward.lmgt import CartPoleReference, ReferenceJudge
+        >>> from langreward.lmgt import ReferenceJudge
+        >>> from langreward.lmgt.reference import CartPoleReference
         >>> env = RewardShiftWrapper(gym.make("CartPole-v1"),
         ...                          ReferenceJudge(CartPoleReference()), scale=0.5)
         >>> obs, info = env.reset(seed=0)
@@ -133,14 +134,15 @@ class VecRewardShift(VecEnvWrapper):
 
     Args:
         venv: the VecEnv to wrap.
-        judge: any :class:`~langreward.lmgt.Judge`.
+        judge: any :class:`~langreward.lmgt.judge.Judge`.
         scale: a constant scale or a :class:`~langreward.lmgt.ScaleSchedule`.
         budget: which steps get judged (default: all).
         key: the state-action key (see :class:`RewardShiftWrapper`).
 
     Example:
         >>> from stable_baselines3.common.env_util import make_vec_env
-        >>> from langreward.lmgt import CartPoleReference, ReferenceJudge
+        >>> from langreward.lmgt import ReferenceJudge
+        >>> from langreward.lmgt.reference import CartPoleReference
         >>> venv = VecRewardShift(make_vec_env("CartPole-v1", n_envs=4),
         ...                       ReferenceJudge(CartPoleReference()), scale=0.2)
         >>> _ = venv.reset()
