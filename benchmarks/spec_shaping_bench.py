@@ -54,6 +54,36 @@ PRESETS: dict[str, dict[str, Any]] = {
             "termination": "success",
         },
     },
+    "mountaincarcontinuous": {
+        "config": CONFIGS / "spec_shaping" / "mountaincarcontinuous_sac.yaml",
+        "budget": 30_000,
+        "trial_steps": 2_500,
+        "hand": {
+            "terms": [
+                {"feature": "velocity of the car (v)", "kind": "magnitude"},
+                {"feature": "position of the car along the x-axis (m)", "kind": "increase"},
+            ],
+            "termination": "success",
+        },
+    },
+    # the same with the zoo's exploration fix (gSDE): does a spec still pay when plain SAC
+    # already explores?
+    "mountaincarcontinuous-gsde": {
+        "config": CONFIGS / "spec_shaping" / "mountaincarcontinuous_sac.yaml",
+        "algo_kwargs": {
+            "use_sde": True,
+            "policy_kwargs": {"log_std_init": -3.67, "net_arch": [64, 64]},
+        },
+        "budget": 30_000,
+        "trial_steps": 2_500,
+        "hand": {
+            "terms": [
+                {"feature": "velocity of the car (v)", "kind": "magnitude"},
+                {"feature": "position of the car along the x-axis (m)", "kind": "increase"},
+            ],
+            "termination": "success",
+        },
+    },
     "acrobot": {
         "config": CONFIGS / "spec_shaping" / "acrobot_dqn.yaml",
         "budget": 60_000,
@@ -67,6 +97,14 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+def read_config(preset: str) -> dict[str, Any]:
+    """The preset's config file with the preset's ``algo_kwargs`` on top (no seeds)."""
+    config = read_yaml(PRESETS[preset]["config"])
+    config.pop("seeds", None)
+    config["algo_kwargs"] = {**config["algo_kwargs"], **PRESETS[preset].get("algo_kwargs", {})}
+    return config
 
 
 def arms(preset: str, candidates: int, trial_steps: int) -> dict[str, dict[str, Any]]:
@@ -86,8 +124,7 @@ def arms(preset: str, candidates: int, trial_steps: int) -> dict[str, dict[str, 
 def arm_config(preset: str, arm: str, section: dict[str, Any], budget: int) -> Any:
     """The arm's config: the preset's algorithm and threshold; trial steps come out of the
     training budget, so every arm sees ``budget`` env steps in all."""
-    base = read_yaml(PRESETS[preset]["config"])
-    base.pop("seeds", None)
+    base = read_config(preset)
     trial_steps = section.get("candidates", 1) * section.get("trial", {}).get("steps", 0)
     trial_steps = trial_steps if section.get("candidates", 1) > 1 else 0
     data = {
@@ -198,6 +235,7 @@ def run_arms(args: argparse.Namespace) -> None:
     budget = args.budget or preset["budget"]
     cache = Path(args.cache_dir or tempfile.mkdtemp(prefix="spec-bench-cache-"))
     os.environ["LANGREWARD_CACHE_DIR"] = str(cache)  # a cold cache: the first seed pays
+    args.trial_steps = args.trial_steps or preset.get("trial_steps", 5000)
     sections = arms(args.preset, args.candidates, args.trial_steps)
     chosen = args.arms or list(sections)
     configs = {arm: arm_config(args.preset, arm, sections[arm], budget) for arm in chosen}
@@ -242,7 +280,7 @@ def speed(args: argparse.Namespace) -> None:
     from langreward.spec_shaping.shaping import VecPotentialShaping
 
     torch.set_num_threads(1)
-    config = read_yaml(PRESETS[args.preset]["config"])
+    config = read_config(args.preset)
     env_id, algo = config["env"]["id"], config["algo"]
     names = env_features(gym.make(env_id)).names
     spec = ShapingSpec.model_validate(PRESETS[args.preset]["hand"])
@@ -311,7 +349,7 @@ def main() -> None:
     arms_parser.add_argument("--workers", type=int, default=2)
     arms_parser.add_argument("--budget", type=int, default=None)
     arms_parser.add_argument("--candidates", type=int, default=4)
-    arms_parser.add_argument("--trial-steps", type=int, default=5000)
+    arms_parser.add_argument("--trial-steps", type=int, default=None, help="default: the preset's")
     arms_parser.add_argument("--arms", nargs="*", default=None)
     arms_parser.add_argument("--cache-dir", default=None)
     arms_parser.add_argument("--tag", default="")
