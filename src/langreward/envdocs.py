@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -430,5 +430,6 @@ def component_count(space: Any) -> int | None:
         return 1
     if isinstance(space, spaces.Tuple):
         sizes = [component_count(s) for s in space.spaces]
-        return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
+        # The cast only tells mypy what the any(...) check just established: no None left.
+        return None if any(s is None for s in sizes) else sum(cast("list[int]", sizes))
     return None

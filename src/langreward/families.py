@@ -28,8 +28,11 @@ from typing import Any, Protocol
 
 
 class _EnvLike(Protocol):
-    spec: Any
-    unwrapped: Any
+    # Read-only, so gymnasium's Env (whose `unwrapped` is a property) matches.
+    @property
+    def spec(self) -> Any: ...
+    @property
+    def unwrapped(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ def id_name(env_id: str | None) -> str:
 
 def family_of(env: str | _EnvLike | None) -> EnvFamily | None:
     """The family of an env id or env instance, or ``None`` when langreward knows none."""
+    classes: tuple[type, ...]
     if env is None or isinstance(env, str):
         name, classes = id_name(env), ()
     else:

@@ -19,12 +19,14 @@ import resource
 import sys
 import time
 import traceback
+from types import ModuleType, TracebackType
+from typing import Any
 
 _MAX_SEQUENCE_ITEMS = 256
 REPORT_TOO_LARGE_EXIT = 75  # the exit status when the report hits RLIMIT_FSIZE
 
 
-def _set_limit(which, soft, hard=None):
+def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
     try:
         resource.setrlimit(which, (soft, soft if hard is None else hard))
     except (ValueError, OSError):
@@ -32,13 +34,13 @@ def _set_limit(which, soft, hard=None):
 
 
 class _Rejected(Exception):
-    def __init__(self, status, message):
+    def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
 
 
-def _where(tb, source_lines):
+def _where(tb: TracebackType | None, source_lines: list[str]) -> str:
     """' (line N: `text`)' for the innermost frame in the generated code, else ''."""
     line = None
     for frame, lineno in traceback.walk_tb(tb):
@@ -50,7 +52,7 @@ def _where(tb, source_lines):
     return f" (line {line}: `{text[:100]}`)" if text else f" (line {line})"
 
 
-def _describe(exc, source_lines):
+def _describe(exc: BaseException, source_lines: list[str]) -> str:
     msg = str(exc)
     if len(msg) > 400:
         msg = msg[:400] + "..."
@@ -59,7 +61,7 @@ def _describe(exc, source_lines):
     return f"{type(exc).__name__}: {msg}{_where(exc.__traceback__, source_lines)}"
 
 
-def _encode_array(np, value, what, budget):
+def _encode_array(np: ModuleType, value: Any, what: str, budget: list[int]) -> dict[str, Any]:
     if value is None or isinstance(value, str | bytes | dict):
         raise _Rejected("bad_type", f"{what} is {type(value).__name__}, expected numbers")
     try:
@@ -89,7 +91,7 @@ def _encode_array(np, value, what, budget):
     }
 
 
-def _encode(np, value, max_bytes):
+def _encode(np: ModuleType, value: Any, max_bytes: int) -> dict[str, Any]:
     budget = [max_bytes, max_bytes]
     if isinstance(value, dict):
         keys = list(value)
@@ -107,13 +109,15 @@ def _encode(np, value, max_bytes):
     return _encode_array(np, value, "the result", budget)
 
 
-def _run(cfg, workdir):
+def _run(cfg: dict[str, Any], workdir: str) -> dict[str, Any]:
     limits = cfg["limits"]
     import numpy as np
 
     spec = importlib.util.spec_from_file_location(
         "_langreward_codegen_namespace", cfg["namespace_path"]
     )
+    # A .py path always has a loader, so neither is None (an AttributeError here before).
+    assert spec is not None and spec.loader is not None
     namespace_mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(namespace_mod)
 
@@ -184,7 +188,7 @@ def _run(cfg, workdir):
     return {"status": "ok", "message": "", "outputs": outputs, "seconds": seconds}
 
 
-def main():
+def main() -> None:
     workdir = sys.argv[1]
     with open(os.path.join(workdir, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)

@@ -186,7 +186,7 @@ def extract_code(reply: str, function_name: str | None = None) -> str:
         if chosen is None:
             tagged = [b for b in blocks if b.tag in _PYTHON_TAGS]
             untagged_code = [b for b in blocks if b.tag == "" and _parses(b.body) is not None]
-            pick = (tagged or untagged_code or [None])[0]
+            pick: _Block | None = next(iter(tagged or untagged_code), None)
             chosen = pick.body if pick is not None else None
     if chosen is None:
         chosen = _unfenced(reply, function_name)

@@ -241,7 +241,7 @@ def run_in_sandbox(
     """
     with tempfile.TemporaryDirectory(prefix="langreward-codegen-") as tmp:
         workdir = Path(tmp)
-        config = {
+        config: dict[str, Any] = {
             "source": source,
             "function_name": function_name,
             "num_inputs": len(inputs),
@@ -256,7 +256,9 @@ def run_in_sandbox(
             },
         }
         (workdir / "config.json").write_text(json.dumps(config), encoding="utf-8")
-        np.savez(workdir / "inputs.npz", **{f"arg{i}": a for i, a in enumerate(inputs)})
+        # Typed as Any-valued: mypy would otherwise match the ** keys against allow_pickle: bool.
+        arrays: dict[str, Any] = {f"arg{i}": a for i, a in enumerate(inputs)}
+        np.savez(workdir / "inputs.npz", **arrays)
         stdout_path, stderr_path = workdir / "stdout.txt", workdir / "stderr.txt"
         timed_out = False
         with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
@@ -402,6 +404,7 @@ def verify_function(
         raise ValueError("inputs[0] must have a leading batch dimension for this output_spec")
 
     violations = check_policy(source, function_name, len(arrays), policy)
+    reason: Reason | None  # a failure here; the sandbox's verdict (None: success) below
     if violations:
         reason = Reason.SYNTAX if any(v.rule == "syntax" for v in violations) else Reason.POLICY
         return _fail(reason, "\n".join(str(v) for v in violations), t0)

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -203,7 +203,12 @@ class LLM:
     ) -> tuple[ModelT | Any, Completion]:
         """:meth:`json`'s validated value and the completion it came from."""
         is_model = isinstance(schema, type) and issubclass(schema, BaseModel)
-        json_schema = schema.model_json_schema() if is_model else schema
+        # The casts restate what is_model found (mypy does not narrow through a bool).
+        json_schema = (
+            cast("type[BaseModel]", schema).model_json_schema()
+            if is_model
+            else cast("dict[str, Any]", schema)
+        )
         msgs = as_messages(messages)
         constrained = self.backend.supports_json_schema
         if not constrained:
@@ -474,7 +479,7 @@ class LLM:
                 return [exc] * len(prompts)
             return [ChatResult([reply.text], [reply]) for reply in replies]
         return self.batch(
-            [lambda llm, p=p: llm.chat(p, **settings) for p in prompts],
+            [lambda llm, p=p: llm.chat(p, **settings) for p in prompts],  # type: ignore[misc]  # mypy cannot type a lambda whose default binds a loop variable (python/mypy#15459)
             max_concurrency=max_concurrency,
         )
 
@@ -527,7 +532,8 @@ def _letter_token_probs(
     if [letter for letter, _ in found] != list(answer):
         return None
     read = [_letter_probs(top, letters) for _, top in found]
-    return None if any(probs is None for probs in read) else read  # type: ignore[return-value]
+    # The cast restates what the any(...) check just established: no None left.
+    return None if any(probs is None for probs in read) else cast("list[list[float]]", read)
 
 
 def _with_schema_hint(message: Message, schema: dict[str, Any]) -> Message:
@@ -539,7 +545,7 @@ def _validate(text: str, schema: type[BaseModel] | dict[str, Any], is_model: boo
     value = parse_json_reply(text)
     if is_model:
         try:
-            return schema.model_validate(value)  # type: ignore[union-attr]
+            return cast("type[BaseModel]", schema).model_validate(value)  # is_model: a class
         except ValidationError as exc:
             errors = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()

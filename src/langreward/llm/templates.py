@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from langreward.llm.client import LLM
+from langreward.llm.orders import OrderMode
 
 SLOT = re.compile(r"\{CHOICE:|\[NUM:")
 CHOICE = re.compile(r"\{CHOICE: \[([^\]]*)\]\}")
@@ -78,7 +79,7 @@ def fill_line(line: str, option: str | None = None) -> str:
 
 
 def fill_template(
-    llm: LLM, template: str, question: Callable[[str], str], *, orders: str = "auto"
+    llm: LLM, template: str, question: Callable[[str], str], *, orders: OrderMode = "auto"
 ) -> FilledTemplate:
     """Fill ``template`` one line at a time: each choice slot by ``llm.choose`` on
     ``question(line)``, each number slot at its default.
@@ -92,7 +93,7 @@ def fill_template(
         if options is None:
             lines.append(fill_line(line))
             continue
-        choice = llm.choose(question(line), options, orders=orders)  # type: ignore[arg-type]
+        choice = llm.choose(question(line), options, orders=orders)
         slot = SlotChoice(line, tuple(options), tuple(choice.probs[o] for o in options))
         slots.append(slot)
         lines.append(fill_line(line, options[slot.best]))
@@ -112,7 +113,10 @@ def ranked_fillings(slots: Sequence[SlotChoice], count: int) -> list[Filling]:
     if not slots:
         return []
     # best-first search over index vectors; each step lowers one slot to its next option
-    orders = [sorted(range(len(s.options)), key=lambda i, s=s: (-s.probs[i], i)) for s in slots]
+    orders = [
+        sorted(range(len(s.options)), key=lambda i, s=s: (-s.probs[i], i))  # type: ignore[misc]  # mypy cannot type a lambda whose default binds a loop variable (python/mypy#15459)
+        for s in slots
+    ]
 
     def logp(ranks: tuple[int, ...]) -> float:
         return sum(

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -147,7 +147,8 @@ class AgentSlotVecEnv(VecEnv):
         return np.asarray(team_values).reshape(self.num_envs, *np.shape(team_values)[2:])
 
     def reset(self) -> np.ndarray:
-        return self._slots(self.venv.reset())
+        # The team env's observation space is a Box (checked in __init__): its obs an array.
+        return self._slots(cast(np.ndarray, self.venv.reset()))
 
     def step_async(self, actions: np.ndarray) -> None:
         self.venv.step_async(np.asarray(actions).reshape(self.n_teams, self.n_agents))
@@ -167,7 +168,8 @@ class AgentSlotVecEnv(VecEnv):
                 if i == 0 and "episode" in info:
                     slot["episode"] = info["episode"]
                 slot_infos.append(slot)
-        return self._slots(obs), slot_rewards, np.repeat(dones, self.n_agents), slot_infos
+        team_obs = cast(np.ndarray, obs)  # a Box observation space (checked in __init__)
+        return self._slots(team_obs), slot_rewards, np.repeat(dones, self.n_agents), slot_infos
 
     def close(self) -> None:
         self.venv.close()
@@ -177,7 +179,12 @@ class AgentSlotVecEnv(VecEnv):
 
     def _slot_teams(self, indices: VecEnvIndices) -> list[int]:
         """The team env of each slot in ``indices``."""
-        slots = range(self.num_envs) if indices is None else np.atleast_1d(indices)
+        # SB3 types indices as any Iterable[int]; it passes an int, a list or a range.
+        slots = (
+            range(self.num_envs)
+            if indices is None
+            else np.atleast_1d(cast("int | Sequence[int]", indices))
+        )
         return [int(s) // self.n_agents for s in slots]
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,11 @@ class MountainCarDescriber(Describer):
         "is too weak to climb directly: the car must rock back and forth to build momentum. "
         "Every step costs -1 until the flag is reached. " + _VALLEY
     )
-    action_names = ("accelerate to the left", "do not accelerate", "accelerate to the right")
+    action_names: Sequence[str] | None = (
+        "accelerate to the left",
+        "do not accelerate",
+        "accelerate to the right",
+    )
 
     def state(self, obs: Any, info: Mapping[str, Any] | None = None) -> str:
         position, velocity = (float(v) for v in np.asarray(obs, dtype=np.float64)[:2])

@@ -40,8 +40,8 @@ class GenericDescriber(Describer):
 
     def __init__(
         self,
-        observation_space: spaces.Space,
-        action_space: spaces.Space,
+        observation_space: spaces.Space[Any],
+        action_space: spaces.Space[Any],
         *,
         feature_names: Sequence[str] | None = None,
         action_names: Sequence[str] | None = None,
@@ -117,7 +117,7 @@ class GenericDescriber(Describer):
         return ", ".join(singles + summaries)
 
     def _describe(
-        self, obs: Any, space: spaces.Space, names: Sequence[str] | None, prefix: str
+        self, obs: Any, space: spaces.Space[Any], names: Sequence[str] | None, prefix: str
     ) -> str:
         if isinstance(space, spaces.Dict):
             return "; ".join(

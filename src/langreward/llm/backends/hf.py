@@ -10,10 +10,17 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from langreward.llm.backends.base import Backend
 from langreward.llm.errors import BackendError, ModelNotAvailableError
 from langreward.llm.types import Completion, CompletionRequest
+
+if TYPE_CHECKING:
+    from transformers import GenerationMixin, PreTrainedModel, PreTrainedTokenizerBase
+
+    class _CausalLM(PreTrainedModel, GenerationMixin):
+        """What AutoModelForCausalLM loads: a model with ``generate`` (types only)."""
 
 
 class HFBackend(Backend):
@@ -42,9 +49,9 @@ class HFBackend(Backend):
         self.model = str(path)
         self._torch = torch
         self._tokenizer = load_tokenizer(path)
-        self._lm = transformers.AutoModelForCausalLM.from_pretrained(
+        self._lm: _CausalLM = transformers.AutoModelForCausalLM.from_pretrained(
             path, local_files_only=True
-        ).to(device)
+        ).to(device)  # type: ignore[arg-type]  # transformers decorates PreTrainedModel.to with functools.wraps, which mypy reads as an unbound function (the device taken for self)
         if adapter is not None:
             self._lm, digest = _with_adapter(self._lm, Path(adapter).expanduser())
             self.model = f"{path}+adapter-{digest}"
@@ -55,9 +62,10 @@ class HFBackend(Backend):
     def _prompt(self, request: CompletionRequest) -> str:
         messages = request.message_dicts
         if getattr(self._tokenizer, "chat_template", None):
-            return self._tokenizer.apply_chat_template(
+            text = self._tokenizer.apply_chat_template(
                 messages, tokenize=False, add_generation_prompt=True
             )
+            return cast(str, text)  # tokenize=False: the prompt's text
         lines = [f"{m['role']}: {m['content']}" for m in messages]
         return "\n".join(lines) + "\nassistant:"
 
@@ -66,7 +74,10 @@ class HFBackend(Backend):
         started = time.perf_counter()
         inputs = self._tokenizer(self._prompt(request), return_tensors="pt").to(self._device)
         sample = request.temperature > 0
-        generator_kwargs = {"do_sample": sample, "max_new_tokens": request.max_tokens}
+        generator_kwargs: dict[str, Any] = {
+            "do_sample": sample,
+            "max_new_tokens": request.max_tokens,
+        }
         if sample:
             generator_kwargs["temperature"] = request.temperature
         pad = self._tokenizer.pad_token_id or self._tokenizer.eos_token_id
@@ -84,7 +95,9 @@ class HFBackend(Backend):
             raise BackendError(f"transformers generate failed: {exc}") from exc
         prompt_len = inputs["input_ids"].shape[1]
         new_tokens = out.sequences[0, prompt_len:]
-        text = _cut(self._tokenizer.decode(new_tokens, skip_special_tokens=True), request.stop)
+        # decode gives a str for one sequence (a list only for a batch): hence the casts
+        decoded = cast(str, self._tokenizer.decode(new_tokens, skip_special_tokens=True))
+        text = _cut(decoded, request.stop)
         tokens = None
         if request.top_logprobs and out.scores:
             tokens = []
@@ -92,10 +105,10 @@ class HFBackend(Backend):
                 logprobs = torch.log_softmax(scores[0].float(), dim=-1)
                 values, ids = logprobs.topk(min(request.top_logprobs, logprobs.shape[-1]))
                 top = {
-                    self._tokenizer.decode([int(i)]): float(v)
+                    cast(str, self._tokenizer.decode([int(i)])): float(v)
                     for v, i in zip(values.tolist(), ids.tolist(), strict=True)
                 }
-                tokens.append((self._tokenizer.decode([int(token_id)]), top))
+                tokens.append((cast(str, self._tokenizer.decode([int(token_id)])), top))
         return Completion(
             text=text,
             prompt_tokens=int(prompt_len),
@@ -139,7 +152,10 @@ class HFBackend(Backend):
             new_tokens = _until_end(sequences[row, width:].tolist(), tokenizer.eos_token_id, pad)
             replies.append(
                 Completion(
-                    text=_cut(tokenizer.decode(new_tokens, skip_special_tokens=True), request.stop),
+                    text=_cut(
+                        cast(str, tokenizer.decode(new_tokens, skip_special_tokens=True)),
+                        request.stop,
+                    ),
                     prompt_tokens=int(inputs["attention_mask"][row].sum()),
                     completion_tokens=len(new_tokens),
                     seconds=seconds,
@@ -163,7 +179,7 @@ def _until_end(tokens: list[int], eos: int | None, pad: int) -> list[int]:
     return tokens
 
 
-def load_tokenizer(path: Path) -> object:
+def load_tokenizer(path: Path) -> PreTrainedTokenizerBase:
     """The tokenizer saved in ``path``. A directory whose ``tokenizer_config.json`` names
     ``PreTrainedTokenizerFast`` gets exactly that (transformers 5's ``AutoTokenizer`` would
     rebuild the tokenizer of the model's type from the vocabulary instead)."""
@@ -180,7 +196,7 @@ def load_tokenizer(path: Path) -> object:
     return transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
 
 
-def _with_adapter(model: object, adapter: Path) -> tuple[object, str]:
+def _with_adapter(model: _CausalLM, adapter: Path) -> tuple[_CausalLM, str]:
     """``model`` with the peft adapter in ``adapter`` merged in, and the adapter's digest."""
     import hashlib
 
@@ -193,4 +209,5 @@ def _with_adapter(model: object, adapter: Path) -> tuple[object, str]:
         raise ModelNotAvailableError(f"no peft adapter (adapter_model.*) in {adapter}")
     digest = hashlib.sha256(weights[0].read_bytes()).hexdigest()[:12]
     merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    return merged, digest
+    # peft types the merged model as a torch Module; it is the base transformers model
+    return cast("_CausalLM", merged), digest
