@@ -69,12 +69,8 @@ FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily("MountainCar", ("MountainCar",), ("MountainCarEnv",)),
     EnvFamily("Pendulum", ("Pendulum",), ("PendulumEnv",)),
     EnvFamily("Blackjack", ("Blackjack",), ("BlackjackEnv",)),
-    EnvFamily(  # MPE2's cooperative tasks as team envs: registered by langreward.rl.mpe
-        "MPE2",
-        ("MPE2",),
-        package="langreward.rl.mpe",
-        extra="marl",
-    ),
+    # MPE2's cooperative tasks as team envs (registered by the rl layer: rl/envs.py)
+    EnvFamily("MPE2", ("MPE2",)),
     EnvFamily(  # Gymnasium-Robotics' goal-conditioned mazes
         "Maze",
         ("PointMaze", "AntMaze"),

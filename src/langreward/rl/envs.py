@@ -31,6 +31,15 @@ def is_minigrid(env_id: str) -> bool:
     return family is not None and family.name == "MiniGrid"
 
 
+def _register_team_envs() -> None:
+    from langreward.rl import mpe  # noqa: F401  (registers MPE2-SimpleSpread-v3, MPE2-SimpleTag-v3)
+
+
+#: Families whose ids this package registers itself, imported here by name (where the import
+#: contracts see it) rather than through a module string in :mod:`langreward.families`.
+_OWN_FAMILIES: dict[str, Callable[[], None]] = {"MPE2": _register_team_envs}
+
+
 def register_env_family(env_id: str) -> None:
     """Register the env's family with Gymnasium where it needs it (``gym.register_envs``).
 
@@ -38,6 +47,9 @@ def register_env_family(env_id: str) -> None:
         ImportError: the family's package is missing; the message says what to install.
     """
     family = family_of(env_id)
+    if family is not None and family.name in _OWN_FAMILIES:
+        _OWN_FAMILIES[family.name]()
+        return
     if family is None or family.package is None:
         return
     try:
