@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -23,6 +23,7 @@ from langreward.codegen import (
     CodegenError,
     OutputSpec,
     SafeFunction,
+    VerificationResult,
     compile_function,
     extract_code,
     verify_function,
@@ -108,6 +109,8 @@ def sample_transitions(
     env = gym.make(env_id, **(env_kwargs or {}))
     env.action_space.seed(seed)
     obs, _ = env.reset(seed=seed)
+    observations: list[np.ndarray]
+    actions: list[np.ndarray]
     observations, actions = [], []
     while len(observations) < count:
         action = env.action_space.sample()
@@ -120,7 +123,7 @@ def sample_transitions(
     return np.stack(observations), np.stack(actions)
 
 
-def _verify(source: str, obs: np.ndarray, actions: np.ndarray):
+def _verify(source: str, obs: np.ndarray, actions: np.ndarray) -> VerificationResult:
     return verify_function(
         source, function_name=FUNCTION_NAME, inputs=[obs, actions], output_spec=OutputSpec.factors()
     )
@@ -255,6 +258,7 @@ def generate_encoder(
         pool = valid if len(valid) >= 2 else [source for source, _, _ in extracted]
         say(f"consolidating {len(pool)} candidates")
         merge_prompt = consolidation_prompt(form, pool)
+        repaired: str | None
         try:
             reply = _ask_for_code(llm, merge_prompt, settings)[0]
             merged = extract_code(reply, FUNCTION_NAME)
@@ -319,7 +323,7 @@ def compile_encoder(source: str, obs: np.ndarray, actions: np.ndarray) -> SafeFu
         source,
         function_name=FUNCTION_NAME,
         num_args=2,
-        output_spec=result.spec,
+        output_spec=cast(OutputSpec, result.spec),  # every verified result carries its spec
         names=result.names,
     )
 

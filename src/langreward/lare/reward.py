@@ -10,7 +10,7 @@ env's hidden per-step rewards where the env still reports them (``info["dense_re
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -23,6 +23,9 @@ from langreward.rl.return_decomposition import (
     LinearReturnDecomposer,
     ReturnDecomposer,
 )
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -148,6 +151,7 @@ class DecoderTrainingCallback(BaseCallback):
     """
 
     FIDELITY_EPISODES = 20
+    model: OffPolicyAlgorithm  # LaRe relabels an off-policy learner's replay buffer
 
     def __init__(
         self,

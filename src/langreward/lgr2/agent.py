@@ -27,7 +27,7 @@ import zipfile
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -40,6 +40,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from langreward.lgr2.buffer import HindsightBuffer
 
+if TYPE_CHECKING:
+    import torch
+
 #: ``high_reward(achieved, next_achieved, goal, subgoal) -> (n,)``
 HighReward = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 SAC_KEYS = ("learning_rate", "gamma", "tau", "ent_coef", "batch_size", "policy_kwargs")
@@ -48,7 +51,7 @@ SAC_KEYS = ("learning_rate", "gamma", "tau", "ent_coef", "batch_size", "policy_k
 class _Spaces(gym.Env):
     """Only the spaces, for building an SB3 learner that our loop drives (never stepped)."""
 
-    def __init__(self, observation_space: gym.Space, action_space: gym.Space) -> None:
+    def __init__(self, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> None:
         self.observation_space, self.action_space = observation_space, action_space
 
     def reset(self, **kwargs: Any) -> Any:
@@ -60,6 +63,11 @@ class _Spaces(gym.Env):
 
 def _box(size: int, bound: float = np.inf) -> gym.spaces.Box:
     return gym.spaces.Box(-bound, bound, (size,), np.float32)
+
+
+def _hindsight(learner: SAC) -> HindsightBuffer:
+    """A level's buffer: the HindsightBuffer put in its SAC's ``replay_buffer`` slot."""
+    return cast(HindsightBuffer, learner.replay_buffer)
 
 
 class TwoLevelSAC:
@@ -121,16 +129,19 @@ class TwoLevelSAC:
         self._logger: Logger | None = None
         self.subgoal_distances: deque[float] = deque(maxlen=100)
         self.successes: deque[float] = deque(maxlen=100)
-        spaces = env.observation_space
-        self.obs_dim = int(spaces["observation"].shape[0])
-        self.goal_dim = int(spaces["desired_goal"].shape[0])
-        self.action_dim = int(env.action_space.shape[0])
+        # A goal env: a Dict of Boxes (observation, achieved_goal, desired_goal).
+        spaces = cast(gym.spaces.Dict, env.observation_space)
+        self.obs_dim = int(cast(gym.spaces.Box, spaces["observation"]).shape[0])
+        self.goal_dim = int(cast(gym.spaces.Box, spaces["desired_goal"]).shape[0])
+        self.action_dim = int(cast(gym.spaces.Box, env.action_space).shape[0])  # SAC: a Box
         self._segment: dict[str, Any] | None = None
         self._last_obs: dict[str, np.ndarray] | None = None
         self.high = self._learner(self.obs_dim + self.goal_dim, _box(self.goal_dim, 1.0), 1)
         self.low = self._learner(self.obs_dim + self.goal_dim, env.action_space, 2)
-        self.high.replay_buffer = self._buffer(self._high_reward, 1)
-        self.low.replay_buffer = self._buffer(self._low_reward, 2)
+        # Duck-typed: SAC's train() only calls sample(), which HindsightBuffer has with
+        # ReplayBuffer's signature; it is not an SB3 ReplayBuffer subclass.
+        self.high.replay_buffer = self._buffer(self._high_reward, 1)  # type: ignore[assignment]  # a duck-typed buffer (see above)
+        self.low.replay_buffer = self._buffer(self._low_reward, 2)  # type: ignore[assignment]  # a duck-typed buffer (see above)
 
     @property
     def _n_updates(self) -> int:
@@ -138,7 +149,7 @@ class TwoLevelSAC:
         return int(self.high._n_updates + self.low._n_updates)
 
     # -- construction -----------------------------------------------------------------------
-    def _learner(self, obs_dim: int, action_space: gym.Space, salt: int) -> SAC:
+    def _learner(self, obs_dim: int, action_space: gym.Space[Any], salt: int) -> SAC:
         spaces = _Spaces(_box(obs_dim), action_space)
         return SAC(
             "MlpPolicy",
@@ -167,10 +178,14 @@ class TwoLevelSAC:
         middle, half = (self.high_goal + self.low_goal) / 2, (self.high_goal - self.low_goal) / 2
         return middle + np.clip(action, -1.0, 1.0) * half
 
-    def _high_reward(self, achieved, next_achieved, goal, action) -> np.ndarray:
+    def _high_reward(
+        self, achieved: np.ndarray, next_achieved: np.ndarray, goal: np.ndarray, action: np.ndarray
+    ) -> np.ndarray:
         return self.high_reward(achieved, next_achieved, goal, self.subgoal(action))
 
-    def _low_reward(self, achieved, next_achieved, goal, action) -> np.ndarray:
+    def _low_reward(
+        self, achieved: np.ndarray, next_achieved: np.ndarray, goal: np.ndarray, action: np.ndarray
+    ) -> np.ndarray:
         distance = np.linalg.norm(next_achieved - goal, axis=-1)
         return -(distance > self.low_threshold).astype(np.float32)
 
@@ -240,8 +255,8 @@ class TwoLevelSAC:
             )
         end = self.num_timesteps + total_timesteps
         callback = self._callback(callback)
-        callback.init_callback(self)  # type: ignore[arg-type]
-        self._last_obs = self.env.reset()
+        callback.init_callback(self)
+        self._last_obs = cast("dict[str, np.ndarray]", self.env.reset())  # a goal env's dict
         self._segment = None
         callback.on_training_start(locals(), globals())
         while self.num_timesteps < end:
@@ -288,11 +303,12 @@ class TwoLevelSAC:
         else:
             action = self._choose(self.low, self._policy_input(obs["observation"], subgoal), False)
         new_obs, rewards, dones, infos = self.env.step(action)
+        new_obs = cast("dict[str, np.ndarray]", new_obs)  # a goal env's dict observations
         self.num_timesteps += 1
         done, info = bool(dones[0]), infos[0]
         final = info["terminal_observation"] if done else {k: v[0] for k, v in new_obs.items()}
         terminated = done and not info.get("TimeLimit.truncated", False)
-        self.low.replay_buffer.add(
+        _hindsight(self.low).add(
             obs["observation"][0],
             final["observation"],
             segment["subgoal"],
@@ -305,7 +321,7 @@ class TwoLevelSAC:
         if segment["steps"] == self.k or done:
             self._close_segment(segment, final, terminated)
         if done:
-            self.high.replay_buffer.end_episode()
+            _hindsight(self.high).end_episode()
             self.successes.append(float(info.get("success", info.get("is_success", 0.0))))
         self._last_obs = new_obs
         callback.update_locals(locals())
@@ -318,7 +334,7 @@ class TwoLevelSAC:
     def _close_segment(
         self, segment: dict[str, Any], final: dict[str, Any], terminated: bool
     ) -> None:
-        self.high.replay_buffer.add(
+        _hindsight(self.high).add(
             segment["obs"],
             final["observation"],
             segment["goal"],
@@ -327,7 +343,7 @@ class TwoLevelSAC:
             final["achieved_goal"],
             done=terminated,
         )
-        self.low.replay_buffer.end_episode()  # a low-level episode is one segment
+        _hindsight(self.low).end_episode()  # a low-level episode is one segment
         self.subgoal_distances.append(
             float(np.linalg.norm(final["achieved_goal"] - segment["subgoal"]))
         )
@@ -345,7 +361,7 @@ class TwoLevelSAC:
     def stats(self) -> dict[str, float]:
         """The recent non-stationarity metric, training success rate and stored transitions."""
         return {
-            "transitions": len(self.low.replay_buffer),
+            "transitions": len(_hindsight(self.low)),
             "subgoal_distance": float(np.mean(self.subgoal_distances))
             if self.subgoal_distances
             else float("nan"),
@@ -393,7 +409,8 @@ class TwoLevelSAC:
             learner.set_parameters(params, exact_match=True)
             learner._n_updates = int((data or {}).get("_n_updates", 0))
             if variables and variables.get("log_ent_coef") is not None:
-                learner.log_ent_coef.data = variables["log_ent_coef"].data
+                # saved with a learned entropy coefficient: the learner (same settings) has one
+                cast("torch.Tensor", learner.log_ent_coef).data = variables["log_ent_coef"].data
         model.num_timesteps = int(state["num_timesteps"])
         model.rng.bit_generator.state = state["rng"]
         model.subgoal_distances.extend(state["subgoal_distances"])
@@ -404,8 +421,8 @@ class TwoLevelSAC:
         with open(path, "wb") as handle:
             pickle.dump(
                 {
-                    "high": self.high.replay_buffer.state_dict(),
-                    "low": self.low.replay_buffer.state_dict(),
+                    "high": _hindsight(self.high).state_dict(),
+                    "low": _hindsight(self.low).state_dict(),
                 },
                 handle,
             )
@@ -413,5 +430,5 @@ class TwoLevelSAC:
     def load_replay_buffer(self, path: str | Path) -> None:
         with open(path, "rb") as handle:
             state = pickle.load(handle)
-        self.high.replay_buffer.load_state_dict(state["high"])
-        self.low.replay_buffer.load_state_dict(state["low"])
+        _hindsight(self.high).load_state_dict(state["high"])
+        _hindsight(self.low).load_state_dict(state["low"])

@@ -186,13 +186,23 @@ def build(settings: LGR2Settings, context: RunContext) -> OnlineSetup:
             r_phi = spec.compile()
             summary.update(reward=spec.describe(), **origin)
 
-            def high_reward(achieved, next_achieved, goal, subgoal):
+            def high_reward(
+                achieved: np.ndarray,
+                next_achieved: np.ndarray,
+                goal: np.ndarray,
+                subgoal: np.ndarray,
+            ) -> np.ndarray:
                 return r_phi(achieved, goal, subgoal)
 
         else:
             summary["reward"] = "the env's sparse reward at each segment's end"
 
-            def high_reward(achieved, next_achieved, goal, subgoal):
+            def high_reward(
+                achieved: np.ndarray,
+                next_achieved: np.ndarray,
+                goal: np.ndarray,
+                subgoal: np.ndarray,
+            ) -> np.ndarray:
                 return np.asarray(compute_reward(next_achieved, goal, None), np.float32)
 
         kwargs = {
@@ -221,7 +231,7 @@ def build(settings: LGR2Settings, context: RunContext) -> OnlineSetup:
         eval_env=eval_env,
         model_kwargs=kwargs,
         callbacks=[stats],
-        algorithm=None if settings.variant == "flat" else TwoLevelSAC,
+        algorithm=None if settings.variant == "flat" else TwoLevelSAC,  # type: ignore[arg-type]  # SB3-compatible by duck typing (learn, save, load, predict), as OnlineSetup documents; not a BaseAlgorithm subclass
         summary=run_summary,
         close=success_env.close,
     )

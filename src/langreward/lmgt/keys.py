@@ -67,8 +67,8 @@ class StateActionKey:
 
     def __init__(
         self,
-        observation_space: spaces.Space,
-        action_space: spaces.Space,
+        observation_space: spaces.Space[Any],
+        action_space: spaces.Space[Any],
         *,
         bins: int | Sequence[int] = 10,
         low: Sequence[float] | None = None,
@@ -152,7 +152,7 @@ class _BoxBins:
     @classmethod
     def for_space(
         cls,
-        space: spaces.Space,
+        space: spaces.Space[Any],
         bins: int | Sequence[int],
         low: Sequence[float] | None,
         high: Sequence[float] | None,
@@ -186,7 +186,7 @@ class _BoxBins:
 
 def _obs_key(
     obs: Any,
-    space: spaces.Space,
+    space: spaces.Space[Any],
     box: _BoxBins | None,
     parts: Mapping[str, _BoxBins | None],
     width: float,
@@ -208,8 +208,8 @@ def _obs_key(
 
 
 def key_for_spaces(
-    observation_space: spaces.Space,
-    action_space: spaces.Space,
+    observation_space: spaces.Space[Any],
+    action_space: spaces.Space[Any],
     family: str | None = None,
     *,
     bins: int | Sequence[int] | None = None,

@@ -131,7 +131,7 @@ def describer_gaps(describer: Describer, env: gym.Env) -> list[str]:
     return [f"lmgt.describer.{name}{sizes[name]}" for name in missing]
 
 
-def action_count(space: gym.Space) -> int | None:
+def action_count(space: gym.Space[Any]) -> int | None:
     """Actions of a Discrete space, else its components."""
     return int(space.n) if isinstance(space, gym.spaces.Discrete) else component_count(space)
 

@@ -91,7 +91,7 @@ class RewardShifter:
         shifts = np.zeros(count, dtype=np.float32)
         mask = self.budget.mask(self.stats.steps, count)
         if mask.any():
-            chosen = np.flatnonzero(mask)
+            chosen: list[int] = np.flatnonzero(mask).tolist()  # plain ints index a Sequence
             judged = self.judge.judge_batch(
                 [obs[i] for i in chosen], [actions[i] for i in chosen], [infos[i] for i in chosen]
             )

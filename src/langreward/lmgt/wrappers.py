@@ -32,7 +32,7 @@ def _snapshot(obs: Any) -> Any:
     return copy.copy(obs)
 
 
-def _is_goal_env(space: gym.Space) -> bool:
+def _is_goal_env(space: gym.Space[Any]) -> bool:
     return isinstance(space, gym.spaces.Dict) and {"achieved_goal", "desired_goal"} <= set(
         space.spaces
     )

@@ -90,6 +90,7 @@ class LLMAgent:
     def _take(self, slot: int, reply: Any) -> None:
         self.queries += 1
         self._asked[slot] = self._asked.get(slot, 0) + 1
+        actions: list[int]
         if isinstance(reply, LLMError):  # contained: the episode waits for its next query
             self.failed_queries += 1
             actions = []

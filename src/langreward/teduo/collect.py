@@ -18,11 +18,11 @@ import random
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -58,7 +58,7 @@ class CollectStats:
 
 
 @contextmanager
-def _datasets_at(directory: Path):
+def _datasets_at(directory: Path) -> Iterator[None]:
     """Point Minari at ``directory`` (it reads ``MINARI_DATASETS_PATH`` at each call)."""
     previous = os.environ.get("MINARI_DATASETS_PATH")
     os.environ["MINARI_DATASETS_PATH"] = str(Path(directory).resolve())  # Minari needs it absolute
@@ -111,7 +111,7 @@ def collect_dataset(
     seeds = layout_seeds(layouts)
     stats = CollectStats()
     started = time.perf_counter()
-    buffers = []
+    buffers: list[Any] = []  # Minari's EpisodeBuffer (untyped)
     while stats.steps < steps:
         episode = _episode(env, spec.max_steps, seeds, goals, behaviour, epsilon, rng, pick, stats)
         episode = episode[: steps - stats.steps + 1]  # states: one more than actions
@@ -186,7 +186,8 @@ def _episode(
     for _ in range(max_steps):
         state = encode_state(env)
         random_action = bot is None or pick.random() < epsilon
-        action = int(rng.integers(RANDOM_ACTIONS)) if random_action else int(planned)  # type: ignore[arg-type]
+        # not random: a bot is kept only while it has a plan, so planned is an int
+        action = int(rng.integers(RANDOM_ACTIONS)) if random_action else int(cast(int, planned))
         steps.append((state, action))
         _, _, terminated, truncated, _ = env.step(action)
         if terminated:

@@ -33,7 +33,7 @@ class GoalSettings(_Section):
     """Which goals are learned (training) and which are held out (test)."""
 
     kinds: list[Literal["goto", "pickup", "open", "putnext"]] = Field(
-        default_factory=lambda: ["goto", "pickup", "open", "putnext"]
+        default_factory=lambda: ["goto", "pickup", "open", "putnext"]  # type: ignore[arg-type]  # mypy reads the literal as list[str] against pydantic's union-typed default_factory
     )
     test_share: float = Field(0.25, gt=0.0, lt=1.0, description="share of objects held out")
     max_train: int | None = Field(None, ge=1, description="cap on training goals (None: all)")

@@ -86,6 +86,7 @@ def greedy_plan(
 ) -> list[int] | None:
     """The greedy actions from abstract state ``start`` through the likeliest next states
     until a goal state; ``None`` when it does not get there in ``max_steps``."""
+    actions: list[int]
     actions, state, seen = [], start, set()
     for _ in range(max_steps):
         if goal_rows[state]:

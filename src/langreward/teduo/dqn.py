@@ -46,7 +46,7 @@ class _SpacesOnly(gym.Env):
         self.observation_space = gym.spaces.Box(0.0, 1.0, (observation_dim,), np.float32)
         self.action_space = gym.spaces.Discrete(actions)
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> Any:
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
         raise RuntimeError("offline DQN: there is no env to reset")
 
     def step(self, action: Any) -> Any:
@@ -126,6 +126,7 @@ def solve_goal_dqn(
     )
     model.set_logger(configure(None, []))
     buffer = model.replay_buffer
+    assert buffer is not None  # DQN(...) built it (SB3's _setup_model)
     for i in range(len(start)):
         buffer.add(
             observations[start[i]][None], observations[end[i]][None], np.array([action[i]]),
@@ -134,7 +135,7 @@ def solve_goal_dqn(
     seen_rows = observations[_first_of_each(rows)]  # one observation per abstract state
     pair = rows[start].astype(np.int64) * actions_count + action.astype(np.int64)
     states = int(rows.max()) + 1 if len(rows) else 0
-    seen = np.zeros(states * actions_count, bool)
+    seen: np.ndarray = np.zeros(states * actions_count, bool)  # reshaped to 2-D below
     seen[pair] = True
     seen = seen.reshape(states, actions_count)
     q_net = QNetwork.of_dqn(model, observations.shape[1], actions_count)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -107,7 +107,10 @@ def run_episodes(
     """Play every episode to its end, side by side; per episode ``{"success", "length",
     "invalid"}``, or ``None`` where the policy had no answer. ``progress(finished, total)``
     after each round in which episodes ended."""
-    batch = policy if hasattr(policy, "act_many") else _OneByOne(policy)
+    # hasattr tells the two apart; mypy cannot rule out a Callable that has act_many
+    batch: BatchPolicy = (
+        cast(BatchPolicy, policy) if hasattr(policy, "act_many") else _OneByOne(policy)
+    )
     batch.reset()
     for episode in episodes:
         episode.env.instrs = episode.goal.instruction()

@@ -19,12 +19,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from langreward.plugin import MethodError
 from langreward.teduo.state import StateWords
+
+if TYPE_CHECKING:
+    from peft import PeftModel
 
 
 class LoRASettings(BaseModel):
@@ -91,8 +94,9 @@ def _converted_embedded(name: str | None) -> Path:
     model = transformers.AutoModelForCausalLM.from_pretrained(
         str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
     )
-    model.hf_quantizer = None  # the weights are dequantised: save them as plain tensors
-    model.is_quantized = False
+    # the weights are dequantised: save them as plain tensors
+    model.hf_quantizer = None  # type: ignore[assignment]  # torch types Module.__setattr__ values as Tensor | Module; transformers sets plain attributes
+    model.is_quantized = False  # type: ignore[assignment]  # (as above)
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     partial = target.with_name(target.name + ".partial")
@@ -119,7 +123,7 @@ def finetune(
     from transformers import AutoModelForCausalLM, TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
-    class Report(TrainerCallback):  # type: ignore[misc]
+    class Report(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if progress is not None:
                 progress(state.global_step, state.max_steps)
@@ -167,11 +171,13 @@ def finetune(
         peft_config=lora,
         callbacks=[Report()],
     )
-    tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
+    tokenized = cast(Dataset, trainer.train_dataset)  # the datasets.Dataset given, tokenized
+    tokens = sum(len(ids) for ids in tokenized["input_ids"])
     started = time.perf_counter()
     result = trainer.train()
     seconds = time.perf_counter() - started
-    trainer.model.save_pretrained(out_dir / "adapter")
+    adapted = cast("PeftModel", trainer.model)  # with peft_config, SFTTrainer trains a PeftModel
+    adapted.save_pretrained(out_dir / "adapter")  # type: ignore[arg-type]  # peft types save_directory as str; it takes any os.PathLike (os.makedirs, os.path.join)
     tokenizer.save_pretrained(out_dir / "adapter")
     history = trainer.state.log_history
     eval_losses = [row["eval_loss"] for row in history if "eval_loss" in row]
@@ -186,9 +192,7 @@ def finetune(
         "train_loss": round(float(result.training_loss), 4),
         "eval_loss": round(eval_losses[-1], 4) if eval_losses else None,
         "peak_memory_gb": round(_peak_rss_gb(), 2),
-        "trainable_parameters": sum(
-            p.numel() for p in trainer.model.parameters() if p.requires_grad
-        ),
+        "trainable_parameters": sum(p.numel() for p in adapted.parameters() if p.requires_grad),
     }
 
 

@@ -144,7 +144,7 @@ def register_levels() -> None:
         register_family(ENV_FAMILY)
     for spec in LEVELS.values():
         if spec.env_id not in gym.registry:
-            gym.register(spec.env_id, entry_point=make_level, kwargs={"name": spec.name})
+            gym.register(spec.env_id, entry_point=make_level, kwargs={"name": spec.name})  # type: ignore[arg-type]  # gymnasium's EnvCreator protocol is (**kwargs) -> Env; make_level takes its one kwarg by name
 
 
 register_levels()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -112,7 +113,7 @@ def solve_goal(
     actions: np.ndarray,
     states_to: np.ndarray,
     achieved: np.ndarray,
-    **settings: float,
+    **settings: Any,
 ) -> tuple[QTable, int]:
     """Q-learning for one goal over stored transitions: ``rows`` maps each stored state to
     its tabular state, ``achieved`` says which stored states achieve the goal. Transitions out
@@ -125,7 +126,7 @@ def solve_goal(
         rows[states_to[keep]],
         achieved[states_to[keep]],
         states=int(rows.max()) + 1 if len(rows) else 0,
-        **settings,  # type: ignore[arg-type]
+        **settings,
     )
     return table, int(keep.sum())
 

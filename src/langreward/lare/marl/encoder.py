@@ -8,7 +8,7 @@ single-agent LaRe's (:func:`langreward.lare.encoder.obtain_encoder`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -110,7 +110,7 @@ def agent_transitions(
     team_obs, team_actions = sample_transitions(env_id, env_kwargs, count=count, seed=seed)
     agents = team_actions.shape[1]
     probe = gym.make(env_id, **(env_kwargs or {}))
-    n_actions = int(probe.action_space.nvec[0])
+    n_actions = int(cast(gym.spaces.MultiDiscrete, probe.action_space).nvec[0])  # a team env
     probe.close()
     obs = team_obs.reshape(len(team_obs) * agents, -1)[:count]
     return obs, one_hot(team_actions.reshape(-1)[:count], n_actions)

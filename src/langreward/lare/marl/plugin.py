@@ -11,7 +11,7 @@ per agent: ``total_timesteps`` is agent-steps (env steps x agents).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 
@@ -35,7 +35,8 @@ def _team_shape(context: RunContext) -> tuple[int, int, int]:
                 f"{context.env_id} is not a fixed-length team env; lare_marl runs on team envs "
                 "such as MPE2-SimpleSpread-v3 (see langreward.rl.teams)"
             )
-        return int(team.n_agents), int(length), int(env.action_space.nvec[0])
+        actions = cast(gym.spaces.MultiDiscrete, env.action_space)  # one action per agent
+        return int(team.n_agents), int(length), int(actions.nvec[0])
     finally:
         env.close()
 

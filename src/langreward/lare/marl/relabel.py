@@ -11,7 +11,7 @@ episode start.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -19,6 +19,9 @@ from stable_baselines3.common.callbacks import BaseCallback
 from langreward.lare.marl.config import TeamDecoderSettings
 from langreward.lare.marl.decoder import TeamDecoder
 from langreward.plugin import MethodError
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 
 #: ``features(obs (n, obs_dim), one-hot actions (n, n_actions)) -> (n, k)``
 FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -76,6 +79,8 @@ class TeamRelabelCallback(BaseCallback):
     learns from with each agent's hidden dense reward, over the last rollout: a diagnostic
     the learner never sees) and ``reward/episodes``.
     """
+
+    model: OnPolicyAlgorithm  # PPO: the rollout buffer is relabelled
 
     def __init__(
         self,

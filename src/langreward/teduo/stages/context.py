@@ -54,7 +54,7 @@ def goal_record(goal: Goal) -> dict[str, Any]:
 def goal_from(data: dict[str, Any]) -> Goal:
     """The goal of a :func:`goal_record`."""
     target = tuple(data["target"]) if data.get("target") else None
-    return Goal(data["kind"], tuple(data["obj"]), target)  # type: ignore[arg-type]
+    return Goal(data["kind"], tuple(data["obj"]), target)
 
 
 class TEDUORun:

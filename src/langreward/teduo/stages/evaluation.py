@@ -87,7 +87,7 @@ def evaluate(run: TEDUORun, episodes: int, deterministic: bool) -> dict[str, Any
         unit = f"episodes, policy {number}/{len(policies)}"
         rows[name] = evaluate_cells(
             run.level, policy, cells, episodes, run.context.eval_seed,
-            progress=lambda done, total, unit=unit: run.progress(done, total, unit),
+            progress=lambda done, total, unit=unit: run.progress(done, total, unit),  # type: ignore[misc]  # mypy cannot type a lambda whose default binds a loop variable (python/mypy#15459)
         )  # fmt: skip
         seconds[name] = round(time.perf_counter() - started, 1)
     run.write(

@@ -5,6 +5,7 @@ is the final agent."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def agents(run: TEDUORun) -> dict[str, LLMAgent]:
     from langreward.llm import make_llm
 
     base = base_model_dir(run.settings.sft.model)
-    limits = {
+    limits: dict[str, Any] = {
         "max_actions": run.settings.sft.max_actions,
         "max_queries": run.settings.sft.max_queries,
         "words": run.settings.sft.state_words,
