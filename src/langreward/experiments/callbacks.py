@@ -1,5 +1,17 @@
-"""The runner's SB3 callback: records episodes, evaluates, checkpoints, reports progress and
-stops training at exactly ``total_timesteps``."""
+"""The runner's SB3 callbacks, split along SB3's own lines (its ``EvalCallback``,
+``CheckpointCallback`` and ``ProgressBarCallback``):
+
+- :class:`EpisodeLog` writes an ``episode`` row per finished episode and stops training at
+  exactly ``total_timesteps``;
+- :class:`PeriodicEvaluation` evaluates every ``eval.every`` steps (and once at the end);
+- :class:`RolloutCheckpoint` saves a checkpoint at the start of the rollout after one falls due;
+- :class:`ProgressReport` calls the run's progress function now and then.
+
+They share one :class:`RunRecord`: the metrics file, the run's wall clock, the episode count
+and recent returns (what a checkpoint's ``state.json`` keeps) and the method's stats, written
+at most once per timestep whether an evaluation or a checkpoint asks first.
+:func:`run_callbacks` builds the four in the order the rows must come in.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +19,22 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import VecEnv
 
 from langreward.experiments.config import EvalConfig
 from langreward.experiments.rundir import MetricsWriter, RunPaths, write_checkpoint_state
 
 log = logging.getLogger(__name__)
+
+#: How many recent episode returns the progress line and ``state.json`` keep.
+RECENT_EPISODES = 20
 
 
 @dataclass(frozen=True)
@@ -67,182 +83,208 @@ def flat_scalars(data: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return out
 
 
-class RunMonitorCallback(BaseCallback):
-    """Writes ``metrics.jsonl`` rows and checkpoints while SB3 trains.
+def _next(done: int, every: int) -> int:
+    """The first multiple of ``every`` after ``done`` (-1: never)."""
+    return (done // every + 1) * every if every > 0 else -1
 
-    Episode returns come from Monitor's ``info["episode"]``: the original reward, whatever
-    shaping a method's wrapper (outside Monitor) adds.
+
+@dataclass
+class RunRecord:
+    """What a run's callbacks share: its ``metrics.jsonl``, wall clock and episode counts, and
+    the method's stats (a ``method`` row, at most one per timestep).
+
+    A resumed run passes the counts its checkpoint kept (``episodes``, ``recent``) and the
+    seconds earlier sessions took (``wall_offset``).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> writer = MetricsWriter(Path(tempfile.mkdtemp()) / "metrics.jsonl")
+        >>> record = RunRecord(writer, method_summary=lambda: {"shaping": "none"})
+        >>> record.record_episode(timestep=200, episode={"r": 1.5, "l": 200}, env_index=0)
+        >>> record.episodes, record.recent_return()
+        (1, 1.5)
     """
 
-    def __init__(
-        self,
-        *,
-        paths: RunPaths,
-        metrics: MetricsWriter,
-        eval_env: VecEnv,
-        eval_config: EvalConfig,
-        checkpoint_every: int,
-        total_timesteps: int,
-        off_policy: bool,
-        method_summary: Callable[[], dict[str, Any]],
-        save_method_state: Callable[[], None] = lambda: None,
-        llm_state: Callable[[], dict[str, Any]] = dict,
-        wall_offset: float = 0.0,
-        episodes_done: int = 0,
-        recent_returns: list[float] | None = None,
-        progress: ProgressFn | None = None,
-        clock_start: float | None = None,
-        eval_policy: Callable[[Any], Any] | None = None,
-    ) -> None:
-        super().__init__(verbose=0)
-        self.eval_policy = eval_policy
-        self.paths = paths
-        self.metrics = metrics
-        self.eval_env = eval_env
-        self.eval_config = eval_config
-        self.checkpoint_every = checkpoint_every
-        self.total_timesteps = total_timesteps
-        self.off_policy = off_policy
-        self.method_summary = method_summary
-        self.save_method_state = save_method_state
-        self.llm_state = llm_state
-        self.wall_offset = wall_offset
-        self.episodes = episodes_done
-        self.recent = list(recent_returns or [])[-20:]
-        self.progress = progress
-        self._t0 = time.monotonic() if clock_start is None else clock_start
-        self._next_eval = self._next_ckpt = self._next_progress = 0
-        self._progress_every = 1
-        self._last_ckpt_t = -1
-        self._checkpoint_due = False
-        self._last_stats_t = -1
-        self.last_stats: dict[str, Any] = {}
+    metrics: MetricsWriter
+    method_summary: Callable[[], dict[str, Any]]
+    wall_offset: float = 0.0
+    episodes: int = 0
+    recent: list[float] = field(default_factory=list)
+    clock_start: float = field(default_factory=time.monotonic)
+    last_stats: dict[str, Any] = field(default_factory=dict)
+    _last_stats_t: int = -1
 
-    # -- helpers ----------------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        self.recent = list(self.recent)[-RECENT_EPISODES:]
+
     def wall_time(self) -> float:
         """Seconds of this run so far, earlier sessions included."""
-        return self.wall_offset + time.monotonic() - self._t0
+        return self.wall_offset + time.monotonic() - self.clock_start
 
-    @staticmethod
-    def _next(done: int, every: int) -> int:
-        return (done // every + 1) * every if every > 0 else -1
+    def recent_return(self) -> float | None:
+        """Mean original return of the recent episodes (None before the first)."""
+        return float(np.mean(self.recent)) if self.recent else None
 
-    def _init_callback(self) -> None:
-        done = self.model.num_timesteps
-        self._next_eval = self._next(done, self.eval_config.every)
-        self._next_ckpt = self._next(done, self.checkpoint_every)
-        self._progress_every = max(self.training_env.num_envs, self.total_timesteps // 200)
-        self._next_progress = self._next(done, self._progress_every)
-        self.report_progress()
-
-    def report_progress(self) -> None:
-        if self.progress is None:
-            return
-        self.progress(
-            RunProgress(
-                timesteps=int(self.model.num_timesteps),
-                total_timesteps=self.total_timesteps,
-                episodes=self.episodes,
-                recent_return=float(np.mean(self.recent)) if self.recent else None,
-                wall_time=self.wall_time(),
-            )
-        )
-
-    # -- SB3 hooks ----------------------------------------------------------------------------
-    def _on_step(self) -> bool:
-        t = self.num_timesteps
-        for i, info in enumerate(self.locals.get("infos") or ()):
-            episode = info.get("episode") if isinstance(info, dict) else None
-            if episode:
-                self.episodes += 1
-                self.recent = (self.recent + [float(episode["r"])])[-20:]
-                self.metrics.write(
-                    {
-                        "type": "episode",
-                        "timestep": t,
-                        "return": float(episode["r"]),
-                        "length": int(episode["l"]),
-                        "wall_time": round(self.wall_time(), 3),
-                        "env": i,
-                    }
-                )
-        if 0 <= self._next_eval <= t:
-            if t < self.total_timesteps:  # at the budget the final evaluation follows: one row
-                self.run_eval()
-            self._next_eval = self._next(t, self.eval_config.every)
-        if 0 <= self._next_ckpt <= t:
-            # not now: the model and the method's state do not agree yet. SB3's on-policy
-            # algorithms train on this rollout after its end callbacks (a method relabels it
-            # there), off-policy ones store this step's transition after this callback and
-            # train after the rollout. At the next rollout's start all of that has happened,
-            # so a resumed run continues exactly where the uninterrupted one would
-            self._checkpoint_due = True
-            self._next_ckpt = self._next(t, self.checkpoint_every)
-        if 0 <= self._next_progress <= t:
-            self.report_progress()
-            self._next_progress = self._next(t, self._progress_every)
-        return t < self.total_timesteps
-
-    def _on_rollout_start(self) -> None:
-        if self._checkpoint_due:
-            self.save_checkpoint()
-
-    # -- actions ------------------------------------------------------------------------------
-    def run_eval(self, final: bool = False, episodes: int | None = None) -> dict[str, float]:
-        """Evaluate now and write an ``eval`` row (and TensorBoard scalars)."""
-        result = evaluate(
-            self.model if self.eval_policy is None else self.eval_policy(self.model),
-            self.eval_env,
-            episodes or self.eval_config.episodes,
-            self.eval_config.deterministic,
-        )
-        row = {"type": "eval", "timestep": int(self.model.num_timesteps), **result}
-        if final:
-            row["final"] = True
+    def write(self, row: dict[str, Any]) -> None:
+        """One row of ``metrics.jsonl``, stamped with the wall time."""
         self.metrics.write({**row, "wall_time": round(self.wall_time(), 3)})
-        self.logger.record("eval/return_mean", result["return_mean"])
-        self.logger.record("eval/return_std", result["return_std"])
-        self.record_method_stats()
-        self.logger.dump(self.model.num_timesteps)
-        return result
 
-    def record_method_stats(self) -> dict[str, Any]:
+    def record_episode(self, timestep: int, episode: dict[str, Any], env_index: int) -> None:
+        """An ``episode`` row from Monitor's ``info["episode"]`` (the original reward)."""
+        self.episodes += 1
+        self.recent = (self.recent + [float(episode["r"])])[-RECENT_EPISODES:]
+        self.write(
+            {
+                "type": "episode",
+                "timestep": timestep,
+                "return": float(episode["r"]),
+                "length": int(episode["l"]),
+                "env": env_index,
+            }
+        )
+
+    def record_method_stats(self, timestep: int, logger: Logger) -> dict[str, Any]:
         """Write a ``method`` row with the method's summary and log its numbers to TensorBoard
         (once per timestep)."""
-        if self._last_stats_t == self.model.num_timesteps:
+        if self._last_stats_t == timestep:
             return self.last_stats
         try:
             stats = self.method_summary() or {}
         except Exception:  # a method's stats must never stop training
             log.exception("the method's summary() failed")
             return {}
-        self.last_stats, self._last_stats_t = stats, self.model.num_timesteps
+        self.last_stats, self._last_stats_t = stats, timestep
         self.metrics.write(
             {
                 "type": "method",
-                "timestep": int(self.model.num_timesteps),
+                "timestep": timestep,
                 "wall_time": round(self.wall_time(), 3),
                 "stats": stats,
             }
         )
         for key, value in flat_scalars(stats).items():
-            name = key if key.startswith("llm/") else f"method/{key}"
-            self.logger.record(name, value)
+            logger.record(key if key.startswith("llm/") else f"method/{key}", value)
         return stats
 
-    def save_checkpoint(self) -> None:
-        """Save model (+ replay buffer) and the method's state, then ``state.json`` naming the
+
+class EpisodeLog(BaseCallback):
+    """An ``episode`` row per finished episode (Monitor's original-reward return, whatever
+    shaping a method's wrapper outside Monitor adds); stops at ``total_timesteps``."""
+
+    def __init__(self, record: RunRecord, total_timesteps: int) -> None:
+        super().__init__(verbose=0)
+        self.record, self.total_timesteps = record, total_timesteps
+
+    def _on_step(self) -> bool:
+        for i, info in enumerate(self.locals.get("infos") or ()):
+            episode = info.get("episode") if isinstance(info, dict) else None
+            if episode:
+                self.record.record_episode(self.num_timesteps, episode, i)
+        return self.num_timesteps < self.total_timesteps
+
+
+class PeriodicEvaluation(BaseCallback):
+    """An ``eval`` row (and TensorBoard scalars, and the method's stats) every
+    ``config.every`` steps; :meth:`evaluate_now` for the final one.
+
+    ``eval_policy`` maps the model to what is evaluated (LGR2: its two levels as one policy).
+    """
+
+    def __init__(
+        self,
+        record: RunRecord,
+        eval_env: VecEnv,
+        config: EvalConfig,
+        total_timesteps: int,
+        eval_policy: Callable[[Any], Any] | None = None,
+    ) -> None:
+        super().__init__(verbose=0)
+        self.record, self.eval_env, self.config = record, eval_env, config
+        self.total_timesteps, self.eval_policy = total_timesteps, eval_policy
+        self._next_eval = 0
+
+    def _init_callback(self) -> None:
+        self._next_eval = _next(self.model.num_timesteps, self.config.every)
+
+    def _on_step(self) -> bool:
+        t = self.num_timesteps
+        if 0 <= self._next_eval <= t:
+            if t < self.total_timesteps:  # at the budget the final evaluation follows: one row
+                self.evaluate_now()
+            self._next_eval = _next(t, self.config.every)
+        return True
+
+    def evaluate_now(self, final: bool = False) -> dict[str, float]:
+        """Evaluate now and write an ``eval`` row (and TensorBoard scalars)."""
+        result = evaluate(
+            self.model if self.eval_policy is None else self.eval_policy(self.model),
+            self.eval_env,
+            self.config.episodes,
+            self.config.deterministic,
+        )
+        timestep = int(self.model.num_timesteps)
+        self.record.write(
+            {"type": "eval", "timestep": timestep, **result, **({"final": True} if final else {})}
+        )
+        self.logger.record("eval/return_mean", result["return_mean"])
+        self.logger.record("eval/return_std", result["return_std"])
+        self.record.record_method_stats(timestep, self.logger)
+        self.logger.dump(timestep)
+        return result
+
+
+class RolloutCheckpoint(BaseCallback):
+    """Saves model (+ replay buffer), the method's state and ``state.json`` every ``every``
+    steps, at the start of the rollout after the step it falls due.
+
+    Not at that step: the model and the method's state do not agree yet. SB3's on-policy
+    algorithms train on a rollout after its end callbacks (a method relabels it there),
+    off-policy ones store the step's transition after the step callbacks and train after the
+    rollout. At the next rollout's start all of that has happened, so a resumed run continues
+    exactly where the uninterrupted one would.
+    """
+
+    def __init__(
+        self,
+        record: RunRecord,
+        paths: RunPaths,
+        every: int,
+        save_method_state: Callable[[], None] = lambda: None,
+        llm_state: Callable[[], dict[str, Any]] = dict,
+    ) -> None:
+        super().__init__(verbose=0)
+        self.record, self.paths, self.every = record, paths, every
+        self.save_method_state, self.llm_state = save_method_state, llm_state
+        self._next_ckpt, self._due, self._last_t = 0, False, -1
+
+    def _init_callback(self) -> None:
+        self._next_ckpt = _next(self.model.num_timesteps, self.every)
+
+    def _on_step(self) -> bool:
+        if 0 <= self._next_ckpt <= self.num_timesteps:
+            self._due = True
+            self._next_ckpt = _next(self.num_timesteps, self.every)
+        return True
+
+    def _on_rollout_start(self) -> None:
+        if self._due:
+            self.save()
+
+    def save(self) -> None:
+        """Save now: model (+ replay buffer), the method's state, then ``state.json`` naming the
         metrics line count and the LLM counters (once per timestep)."""
-        self._checkpoint_due = False
-        if self._last_ckpt_t == self.model.num_timesteps:
+        self._due = False
+        timestep = int(self.model.num_timesteps)
+        if self._last_t == timestep:
             return
-        self._last_ckpt_t = self.model.num_timesteps
-        self.record_method_stats()
+        self._last_t = timestep
+        self.record.record_method_stats(timestep, self.logger)
         self.paths.checkpoints.mkdir(parents=True, exist_ok=True)
         tmp_model = self.paths.checkpoints / "latest.tmp.zip"
         self.model.save(tmp_model)
         os.replace(tmp_model, self.paths.model)
-        if self.off_policy:
+        if hasattr(self.model, "save_replay_buffer"):  # SB3's off-policy algorithms
             tmp_buffer = self.paths.checkpoints / "replay_buffer.tmp.pkl"
             self.model.save_replay_buffer(tmp_buffer)
             os.replace(tmp_buffer, self.paths.replay_buffer)
@@ -250,12 +292,48 @@ class RunMonitorCallback(BaseCallback):
         write_checkpoint_state(
             self.paths,
             {
-                "timesteps": int(self.model.num_timesteps),
-                "metrics_lines": self.metrics.lines,
-                "episodes": self.episodes,
-                "recent_returns": self.recent,
-                "wall_time": self.wall_time(),
+                "timesteps": timestep,
+                "metrics_lines": self.record.metrics.lines,
+                "episodes": self.record.episodes,
+                "recent_returns": self.record.recent,
+                "wall_time": self.record.wall_time(),
                 "llm": self.llm_state(),
             },
         )
-        log.info("checkpoint at %d steps in %s", self.model.num_timesteps, self.paths.checkpoints)
+        log.info("checkpoint at %d steps in %s", timestep, self.paths.checkpoints)
+
+
+class ProgressReport(BaseCallback):
+    """Calls ``progress`` about 200 times over the run (and at its start); nothing when it is
+    None."""
+
+    def __init__(
+        self, record: RunRecord, total_timesteps: int, progress: ProgressFn | None
+    ) -> None:
+        super().__init__(verbose=0)
+        self.record, self.total_timesteps, self.progress = record, total_timesteps, progress
+        self._every, self._next_report = 1, 0
+
+    def _init_callback(self) -> None:
+        self._every = max(self.training_env.num_envs, self.total_timesteps // 200)
+        self._next_report = _next(self.model.num_timesteps, self._every)
+        self.report()
+
+    def _on_step(self) -> bool:
+        if 0 <= self._next_report <= self.num_timesteps:
+            self.report()
+            self._next_report = _next(self.num_timesteps, self._every)
+        return True
+
+    def report(self) -> None:
+        if self.progress is None:
+            return
+        self.progress(
+            RunProgress(
+                timesteps=int(self.model.num_timesteps),
+                total_timesteps=self.total_timesteps,
+                episodes=self.record.episodes,
+                recent_return=self.record.recent_return(),
+                wall_time=self.record.wall_time(),
+            )
+        )

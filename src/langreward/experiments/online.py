@@ -13,7 +13,13 @@ from stable_baselines3.common.callbacks import CallbackList
 from stable_baselines3.common.utils import configure_logger
 
 from langreward.experiments.algos import algo_class, prepare_algo_kwargs
-from langreward.experiments.callbacks import RunMonitorCallback
+from langreward.experiments.callbacks import (
+    EpisodeLog,
+    PeriodicEvaluation,
+    ProgressReport,
+    RolloutCheckpoint,
+    RunRecord,
+)
 from langreward.experiments.curves import curve_auc, learning_curve, steps_to_threshold
 from langreward.experiments.errors import RunInterrupted
 from langreward.experiments.rundir import RunPaths
@@ -100,49 +106,51 @@ def train_online(run: ActiveRun, setup: OnlineSetup) -> dict[str, Any]:
     model = _build_model(run, setup)
     if state is not None:
         load_method_state(paths, setup)
-    off_policy = hasattr(model, "save_replay_buffer")  # SB3's off-policy algorithms
-    monitor = RunMonitorCallback(
-        paths=paths,
-        metrics=run.metrics,
-        eval_env=setup.eval_env,
-        eval_config=config.eval,
-        checkpoint_every=config.checkpoint_every,
-        total_timesteps=config.total_timesteps,
-        off_policy=off_policy,
-        method_summary=setup.summary,
+    record = RunRecord(
+        run.metrics,
+        setup.summary,
+        wall_offset=run.session.wall_offset,
+        episodes=int(state.get("episodes", 0)) if state else 0,
+        recent=(state.get("recent_returns") or []) if state else [],
+        clock_start=run.clock_start,
+    )
+    evaluation = PeriodicEvaluation(
+        record, setup.eval_env, config.eval, config.total_timesteps, setup.eval_policy
+    )
+    checkpoint = RolloutCheckpoint(
+        record,
+        paths,
+        config.checkpoint_every,
         save_method_state=lambda: save_method_state(paths, setup),
         llm_state=run.llm.state_dict,
-        wall_offset=run.session.wall_offset,
-        episodes_done=int(state.get("episodes", 0)) if state else 0,
-        recent_returns=state.get("recent_returns") if state else None,
-        progress=run.progress,
-        clock_start=run.clock_start,
-        eval_policy=setup.eval_policy,
     )
+    progress = ProgressReport(record, config.total_timesteps, run.progress)
+    # the order the rows come in: episodes, evaluation, checkpoint, progress
+    ours = [EpisodeLog(record, config.total_timesteps), evaluation, checkpoint, progress]
     remaining = config.total_timesteps - model.num_timesteps
     if remaining > 0:
         log.info("training %s for %d steps in %s", config.name, remaining, paths.root)
         try:
             model.learn(
                 total_timesteps=remaining,
-                callback=CallbackList([monitor, *setup.callbacks]),
+                callback=CallbackList([*ours, *setup.callbacks]),
                 reset_num_timesteps=state is None,
                 tb_log_name=TB_LOG_NAME,
                 progress_bar=False,
             )
         except KeyboardInterrupt:
-            monitor.save_checkpoint()
+            checkpoint.save()
             write_status(paths, config, run.seed, "interrupted", model.num_timesteps)
             raise RunInterrupted(paths.root, int(model.num_timesteps)) from None
-        monitor.save_checkpoint()
+        checkpoint.save()
     else:  # the last checkpoint is already at the budget: only evaluate
         model.set_logger(
             configure_logger(0, str(paths.tensorboard), TB_LOG_NAME, reset_num_timesteps=False)
         )
-        monitor.init_callback(model)
-    final = monitor.run_eval(final=True)
-    run.method_stats = monitor.last_stats
-    monitor.report_progress()
+        CallbackList(ours).init_callback(model)
+    final = evaluation.evaluate_now(final=True)
+    run.method_stats = record.last_stats
+    progress.report()
     steps, curve = learning_curve(paths.rows("episode"), config.threshold_window)
     timesteps = int(model.num_timesteps)
     return {
