@@ -61,11 +61,13 @@ def preflight_problems(config: ExperimentConfig) -> list[str]:
         so the CLI says what to install.
     """
     from langreward.plugin import PreflightInfo, get_method, prepare_env
-    from langreward.rl.envs import import_env_modules
+    from langreward.rl.envs import env_kwargs_problem, import_env_modules
 
     env_id, kwargs = config.env.id, dict(config.env.kwargs)
     import_env_modules(config.env.imports, env_id)
     prepare_env(env_id, get_method(config.method))
+    if problem := env_kwargs_problem(env_id, kwargs):
+        return [problem]
     try:
         env = gym.make(env_id, **kwargs)
     except (ModuleNotFoundError, gym.error.DependencyNotInstalled):

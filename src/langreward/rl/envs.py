@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 import gymnasium as gym
 
 from langreward.families import family_of
+from langreward.rl.mazes import maze_map_problem
 
 EnvWrapper = Callable[[gym.Env], gym.Env]
 
@@ -29,6 +30,21 @@ def is_minigrid(env_id: str) -> bool:
     """Whether ``env_id`` is a MiniGrid or BabyAI env."""
     family = family_of(env_id)
     return family is not None and family.name == "MiniGrid"
+
+
+def env_kwargs_problem(env_id: str, kwargs: dict[str, object]) -> str | None:
+    """A family's own check of ``env.kwargs`` before the env is made (one line, or ``None``):
+    a hand-written ``maze_map`` for PointMaze and AntMaze (:mod:`langreward.rl.mazes`).
+
+    Example:
+        >>> env_kwargs_problem("PointMaze_UMaze-v3", {"maze_map": [[1, 1], [1, 1]]})
+        "env.kwargs.maze_map: no free cell: the maze needs at least one cell that is 0, 'g', 'r' or 'c'"
+    """
+    family = family_of(env_id)
+    if family is not None and family.name == "Maze" and "maze_map" in kwargs:
+        problem = maze_map_problem(kwargs["maze_map"])
+        return None if problem is None else f"env.kwargs.maze_map: {problem}"
+    return None
 
 
 def _register_team_envs() -> None:
