@@ -50,19 +50,20 @@ def test_only_maze_families_check_maze_map() -> None:
 
 
 @pytest.mark.parametrize(
-    ("maze_map", "expected"),
+    ("setting", "expected"),
     [
-        ("[[1,1,1],[1,0]]", "env.kwargs.maze_map: ragged rows"),
-        ("[[1,1,1],[1,1,1]]", "env.kwargs.maze_map: no free cell"),
+        ("maze_map=[[1,1,1],[1,0]]", "env.kwargs.maze_map: ragged rows"),
+        ("maze_map=[[1,1,1],[1,1,1]]", "env.kwargs.maze_map: no free cell"),
+        ("maze_mpa=[[1,1,1],[1,0,1]]", "PointMaze_UMaze-v3 takes: maze_map, render_mode"),
     ],
 )
 def test_the_cli_refuses_a_bad_maze_with_exit_2_before_anything_runs(
-    monkeypatch, capsys, tmp_path, maze_map, expected
+    monkeypatch, capsys, tmp_path, setting, expected
 ) -> None:
     run_dir = tmp_path / "run"
     code, _, err = run_cli(
         monkeypatch, capsys, "run", str(CONFIG), "--seed", "0", "--run-dir", str(run_dir),
-        "--set", f"env.kwargs.maze_map={maze_map}", "--set", "llm=scripted",
+        "--set", f"env.kwargs.{setting}", "--set", "llm=scripted",
     )  # fmt: skip
     assert code == 2
     assert expected in err
