@@ -19,8 +19,9 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
-## Set everything up, then run lint, the layering contract and every test.
+## Set everything up, then run lint, the layering contract, the type check (mypy) and every test.
 test: setup lint
 	scripts/install_chromium.sh
 	$(BIN)/pytest -q -ra
@@ -33,4 +34,4 @@ bench: setup
 	$(BIN)/python benchmarks/llm_throughput.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache

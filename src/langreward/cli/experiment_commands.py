@@ -5,12 +5,14 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -32,6 +34,10 @@ from langreward.experiments.preflight import preflight
 from langreward.experiments.yamlio import dump_yaml
 from langreward.llm import LLMError
 from langreward.plugin import MethodError, get_method, method_names
+
+if TYPE_CHECKING:
+    from langreward.experiments import RunProgress, SweepProgress
+    from langreward.experiments.report import ReportFormat
 
 SET_OPTION = typer.Option(None, "--set", help="override a config value: key.sub=value (repeatable)")
 
@@ -63,7 +69,7 @@ def _run_progress() -> Progress:
     )
 
 
-def _print_summary(run_dir: Path, summary: dict) -> None:
+def _print_summary(run_dir: Path, summary: dict[str, Any]) -> None:
     final = summary.get("final_eval_return_mean")
     steps = summary.get("steps_to_threshold")
     llm = summary.get("llm") or {}
@@ -122,7 +128,7 @@ def run(
     progress = _run_progress()
     task = progress.add_task("train", total=None, info="")
 
-    def report(p) -> None:
+    def report(p: RunProgress) -> None:
         recent = "" if p.recent_return is None else f"return {p.recent_return:.1f}"
         info = f"stage {p.stage}" if p.stage else recent  # offline pipelines count stages
         info = f"{p.stage} {p.detail}" if p.detail else info
@@ -186,7 +192,7 @@ def sweep(
     progress = _run_progress()
     task = progress.add_task(f"sweep {cfg.name}", total=None, info="")
 
-    def report(p) -> None:
+    def report(p: SweepProgress) -> None:
         best = ""
         if p.best is not None:
             best = f"best {p.best.results['final_eval_return_mean']:.1f} ({p.best.label})"
@@ -237,7 +243,7 @@ def report(
     if fmt not in ("html", "md"):
         raise _fail(ValueError(f"--format must be html or md, got {fmt!r}"))
     try:
-        path = build_report(paths, out, fmt=fmt)  # type: ignore[arg-type]
+        path = build_report(paths, out, fmt=cast("ReportFormat", fmt))  # checked just above
     except (ExperimentError, ValueError) as exc:
         raise _fail(exc) from None
     console.print(f"report: {path.resolve()}")
@@ -263,7 +269,7 @@ def demo(
             for arm in arms:
                 task = progress.add_task(f"{arm.task}: {arm.label}", total=seeds, info="")
 
-                def report_sweep(p, task: int = task) -> None:
+                def report_sweep(p: SweepProgress, task: TaskID = task) -> None:
                     progress.update(
                         task, completed=p.done, total=p.total, info=f"{p.failed} failed"
                     )

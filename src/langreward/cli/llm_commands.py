@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from langreward.cli.output import console, err_console, error_line
 from langreward.llm import (
     EMBEDDED_MODELS,
+    LLM,
     SPEC_HELP,
     LLMError,
     ResponseCache,
@@ -19,6 +21,9 @@ from langreward.llm import (
     make_llm,
 )
 from langreward.llm.transcript import read_transcript, write_transcript
+
+if TYPE_CHECKING:
+    from langreward.llm.backends.embedded import EmbeddedBackend
 
 llm_app = typer.Typer(help="Check, chat with and serve LLM backends.", no_args_is_help=True)
 cache_app = typer.Typer(
@@ -29,7 +34,7 @@ LLM_OPTION = typer.Option("embedded", "--llm", help=SPEC_HELP)
 CACHE_OPTION = typer.Option(None, "--cache", help="cache file (default: $LANGREWARD_CACHE_DIR)")
 
 
-def build_llm(spec: str, cache: bool | Path = True):
+def build_llm(spec: str, cache: bool | Path = True) -> LLM:
     """make_llm with a progress bar (stderr) while an embedded model is assembled."""
     try:
         with Progress(
@@ -68,10 +73,14 @@ def setup(
                 console=err_console,
             ) as progress:
                 task = progress.add_task(
-                    name, total=EMBEDDED_MODELS.get(name) and EMBEDDED_MODELS[name].size
+                    name,
+                    # a known model's size (an EmbeddedModel is always true), else None
+                    total=cast(
+                        "int | None", EMBEDDED_MODELS.get(name) and EMBEDDED_MODELS[name].size
+                    ),
                 )
 
-                def report(done: int, total: int, task: int = task) -> None:
+                def report(done: int, total: int, task: TaskID = task) -> None:
                     progress.update(task, completed=done)
 
                 path = ensure_embedded_model(name, progress=report)
@@ -188,7 +197,8 @@ def serve(
     if not llm_spec.startswith(("embedded", "gguf:")):
         error_line("serve takes an embedded or gguf: spec")
         raise typer.Exit(2)
-    backend = make_backend(llm_spec, port=port)
+    # an embedded or gguf: spec (checked above) makes an EmbeddedBackend
+    backend = cast("EmbeddedBackend", make_backend(llm_spec, port=port))
     console.print(f"serving {backend.model} at {backend.url} (Ctrl-C to stop)")
     try:
         while True:

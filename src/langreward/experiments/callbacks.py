@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -30,6 +30,9 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from langreward.experiments.config import EvalConfig
 from langreward.experiments.rundir import MetricsWriter, RunPaths, write_checkpoint_state
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +58,17 @@ ProgressFn = Callable[[RunProgress], None]
 
 def evaluate(model: Any, env: VecEnv, episodes: int, deterministic: bool) -> dict[str, float]:
     """Evaluate on ``env`` (its Monitor gives original-reward returns)."""
-    returns, lengths = evaluate_policy(
-        model,
-        env,
-        n_eval_episodes=episodes,
-        deterministic=deterministic,
-        return_episode_rewards=True,
-        warn=False,
+    # return_episode_rewards=True: per-episode lists (SB3's return type has no overload for it)
+    returns, lengths = cast(
+        "tuple[list[float], list[int]]",
+        evaluate_policy(
+            model,
+            env,
+            n_eval_episodes=episodes,
+            deterministic=deterministic,
+            return_episode_rewards=True,
+            warn=False,
+        ),
     )
     return {
         "return_mean": float(np.mean(returns)),
@@ -286,7 +293,9 @@ class RolloutCheckpoint(BaseCallback):
         os.replace(tmp_model, self.paths.model)
         if hasattr(self.model, "save_replay_buffer"):  # SB3's off-policy algorithms
             tmp_buffer = self.paths.checkpoints / "replay_buffer.tmp.pkl"
-            self.model.save_replay_buffer(tmp_buffer)
+            # it has save_replay_buffer: an SB3 off-policy algorithm (or a method's own
+            # algorithm with the same interface)
+            cast("OffPolicyAlgorithm", self.model).save_replay_buffer(tmp_buffer)
             os.replace(tmp_buffer, self.paths.replay_buffer)
         self.save_method_state()
         write_checkpoint_state(

@@ -144,6 +144,8 @@ def accepted_kwargs(env_id: str) -> list[str]:
         spec = gym.spec(env_id.partition(":")[2] or env_id)
         entry = spec.entry_point
         creator = gym.envs.registration.load_env_creator(entry) if isinstance(entry, str) else entry
+        if creator is None:  # no entry point: nothing to read (signature(None) raised before)
+            return []
         params = inspect.signature(creator).parameters.values()
     except Exception:
         return []

@@ -29,7 +29,7 @@ class RunRecord:
 
     @property
     def finished(self) -> bool:
-        return bool(self.summary) and self.summary.get("status") == "finished"
+        return self.summary is not None and self.summary.get("status") == "finished"
 
     @property
     def env(self) -> str:

@@ -54,7 +54,7 @@ def run_dir_name(config: ExperimentConfig, seed: int) -> str:
     return f"{config.method}-{slug(config.env.id)}-{algo}-seed{seed}-{config.run_key(seed)}"
 
 
-def default_run_dir(config: ExperimentConfig, seed: int, root: Path | None = None) -> Path:
+def default_run_dir(config: ExperimentConfig, seed: int, root: str | Path | None = None) -> Path:
     """``<root>/<name>/<run_dir_name>`` with ``root`` defaulting to ``./runs``."""
     return Path(root or DEFAULT_RUNS_ROOT) / config.name / run_dir_name(config, seed)
 

@@ -105,13 +105,13 @@ def spec_from_choices(
     """The spec a filling means (``None`` when every feature 'does not matter', or more than
     :data:`MAX_TERMS` matter)."""
     terms = [
-        SpecTerm(feature=name, kind=FEATURE_OPTIONS[option][1])  # type: ignore[arg-type]
+        SpecTerm(feature=name, kind=FEATURE_OPTIONS[option][1])
         for name, option in zip(features.names, per_feature, strict=True)
         if FEATURE_OPTIONS[option][1] is not None
     ]
     if not terms or len(terms) > MAX_TERMS:
         return None
-    return ShapingSpec(terms=terms, termination=END_OPTIONS[end][1])  # type: ignore[arg-type]
+    return ShapingSpec(terms=terms, termination=END_OPTIONS[end][1])
 
 
 def instruction_fits(llm: LLM, features: EnvFeatures, instruction: str) -> float:
