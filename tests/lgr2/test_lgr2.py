@@ -20,6 +20,7 @@ from langreward.lgr2.translate import (
     FILLED_EXAMPLE,
     HAND_JSON_EXAMPLE,
     RewardTranslationError,
+    check_instruction,
     translate,
 )
 from langreward.llm import make_llm
@@ -39,11 +40,15 @@ def _mazes_registered() -> None:
     register_env_family(ENV)
 
 
-def scripted(*replies: str):
-    """A scripted LLM (tests only) answering with ``replies`` in turn (the last repeats)."""
+def scripted(*replies: str, fits: bool = True):
+    """A scripted LLM (tests only) answering with ``replies`` in turn (the last repeats); to
+    the question whether the instruction fits, "yes" (``fits``) or "no" in either order."""
     answers = list(replies)
 
     def answer(messages):
+        text = messages[-1]["content"]
+        if "follow the instruction by how it moves?" in text:
+            return "A" if f"A) {'yes' if fits else 'no'}" in text else "B"
         return answers.pop(0) if len(answers) > 1 else answers[0]
 
     return make_llm("scripted", responses=answer)
@@ -301,6 +306,40 @@ def test_lgr2_with_a_scripted_llm_saves_its_reward_and_reuses_it(tmp_path, monke
         _config(f"lgr2.reward={{source: file, path: {path}}}"), tmp_path / "again"
     )
     assert again.summary["method_summary"]["origin"] == f"file:{path}"
+
+
+def test_an_instruction_that_does_not_fit_a_maze_is_refused_before_any_reward(
+    tmp_path, monkeypatch
+) -> None:
+    import langreward.plugin.run_llm as run_llm_module
+
+    asked: list[str] = []
+
+    def answer(messages):  # tests only: "no" to whether it fits, in either order
+        asked.append(text := messages[-1]["content"])
+        return "A" if "A) no" in text else "B"
+
+    monkeypatch.setattr(
+        run_llm_module, "make_llm", lambda spec, cache: make_llm("scripted", responses=answer)
+    )
+    config = _config("llm=scripted", "lgr2.instruction=Bake a chocolate cake.")
+    with pytest.raises(RewardTranslationError, match=r"does not fit a maze \(P\(yes\) = 0.00"):
+        run_experiment(config, tmp_path / "run")
+    assert asked and all("follow the instruction by how it moves?" in q for q in asked)
+    assert not (tmp_path / "run" / "reward.json").exists()
+    # the check can be skipped: the same instruction then gets the template's reward
+    llm = scripted(FILLED_EXAMPLE, HAND_JSON_EXAMPLE)
+    monkeypatch.setattr(run_llm_module, "make_llm", lambda spec, cache: llm)
+    skip = _config("llm=scripted", "lgr2.instruction=Bake a chocolate cake.",
+                   "lgr2.reward.check_instruction=false")  # fmt: skip
+    result = run_experiment(skip, tmp_path / "skip")
+    assert result.summary["method_summary"]["origin"] == "llm:scripted"
+
+
+def test_check_instruction_returns_the_probability_of_yes() -> None:
+    assert check_instruction(scripted("unused"), "Go to the goal.") == 1.0
+    with pytest.raises(RewardTranslationError, match="lgr2.reward.check_instruction: false"):
+        check_instruction(scripted("unused", fits=False), "Write a poem.")
 
 
 def test_a_env_without_goals_gets_one_clear_error(tmp_path) -> None:

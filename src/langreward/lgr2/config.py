@@ -21,6 +21,11 @@ class RewardSettings(BaseModel):
     path: str | None = Field(None, description="reward.json of an earlier run (source: file)")
     llm: str | None = Field(None, description="LLM spec (default: the run's llm)")
     repair_rounds: int = Field(2, ge=0, le=5, description="validation-error feedback rounds")
+    check_instruction: bool = Field(
+        True,
+        description="ask the LLM first whether the instruction fits a maze (a yes/no question); "
+        "refuse it below P(yes) 0.5",
+    )
 
 
 class LGR2Settings(BaseModel):

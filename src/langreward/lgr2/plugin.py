@@ -92,16 +92,18 @@ def obtain_reward(settings: LGR2Settings, context: RunContext) -> tuple[RewardSp
         spec = RewardSpec.model_validate(data.get("spec", data))
         origin = {"origin": f"file:{path}"}
     else:
-        from langreward.lgr2.translate import translate
+        from langreward.lgr2.translate import check_instruction, translate
 
         llm_spec = source.llm or context.llm.spec
         llm = context.llm.get(llm_spec)  # the runner exports its transcript and cost
         instruction = instruction_for(context.env_id, settings)
+        fit = check_instruction(llm, instruction) if source.check_instruction else None
         result = translate(llm, instruction, repair_rounds=source.repair_rounds)
         spec = result.spec
         origin = {
             "origin": f"llm:{llm_spec}",
             "instruction": instruction,
+            "instruction_fit": fit,
             "description": result.description,
             "descriptor_attempts": result.descriptor_attempts,
             "descriptor_mode": result.descriptor_mode,

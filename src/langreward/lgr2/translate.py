@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from langreward.lgr2.reward import ENTITY_WORDS, RewardSpec
 from langreward.llm import LLM, LLMError
+from langreward.llm.fit import FIT_THRESHOLD, instruction_fit
 from langreward.llm.templates import SLOT, fill_template
 from langreward.plugin import MethodError
 
@@ -126,6 +127,33 @@ def _cut_description(text: str) -> str:
     if start >= 0 and end > start:
         return text[start : end + len("[end of description]")]
     return text.strip()
+
+
+#: The env in words for the question whether an instruction fits (:func:`check_instruction`).
+MAZE_TASK = "An agent moves through a 2-D maze with walls; each episode gives it a goal position."
+MAZE_OBSERVES = ("the agent's position (x, y) and velocity", "the goal position (x, y)")
+
+
+def check_instruction(llm: LLM, instruction: str) -> float:
+    """The model's probability that ``instruction`` fits a maze
+    (:func:`langreward.llm.fit.instruction_fit`); refused below 0.5, before any reward is
+    written.
+
+    Raises:
+        RewardTranslationError: one line with the probability and the way out.
+    """
+    try:
+        fit = instruction_fit(llm, MAZE_TASK, MAZE_OBSERVES, instruction)
+    except LLMError as exc:
+        raise RewardTranslationError(f"no usable answer from the LLM: {exc}") from exc
+    if fit < FIT_THRESHOLD:
+        raise RewardTranslationError(
+            f"the LLM ({llm.spec}) finds that the instruction {instruction!r} does not fit a "
+            f"maze (P(yes) = {fit:.2f} < {FIT_THRESHOLD}): say where the agent should go or "
+            "what it should keep away from, or skip this check "
+            "(lgr2.reward.check_instruction: false)"
+        )
+    return fit
 
 
 def fill_slots(llm: LLM, instruction: str, template: str = DESCRIPTOR_TEMPLATE) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langreward.llm import LLM, LLMError
+from langreward.llm.fit import FIT_THRESHOLD, instruction_fit
 from langreward.llm.templates import SlotChoice, fill_template, ranked_fillings
 from langreward.plugin import MethodError
 from langreward.spec_shaping.features import EnvFeatures
@@ -116,16 +117,11 @@ def spec_from_choices(
 
 def instruction_fits(llm: LLM, features: EnvFeatures, instruction: str) -> float:
     """The model's order-debiased probability that an agent in this env can follow
-    ``instruction`` by how it moves (the embedded 1.5B model, MountainCar: "reach the flag" 0.60,
-    "drive up the right hill..." 0.56; "bake a chocolate cake" 0.38, "write a poem" 0.50)."""
-    listing = "\n".join(f"- {name}" for name in features.names)
-    question = (
-        f"Environment: {features.task}\n\nThe agent observes:\n{listing}\n\nInstruction: "
-        f"{instruction}\n\nCan an agent in this environment follow the instruction by how it "
-        "moves?"
-    )
+    ``instruction`` by how it moves (:func:`langreward.llm.fit.instruction_fit`; the embedded
+    1.5B model, MountainCar: "reach the flag" 0.60, "drive up the right hill..." 0.56; "bake a
+    chocolate cake" 0.38, "write a poem" 0.50)."""
     try:
-        return llm.choose(question, ["yes", "no"]).probs["yes"]
+        return instruction_fit(llm, features.task, features.names, instruction)
     except LLMError as exc:
         raise SpecTranslationError(f"no usable answer from the LLM: {exc}") from exc
 
@@ -137,10 +133,10 @@ def check_instruction(llm: LLM, features: EnvFeatures, instruction: str) -> None
         SpecTranslationError: one line with the probability and the way out.
     """
     fits = instruction_fits(llm, features, instruction)
-    if fits < 0.5:
+    if fits < FIT_THRESHOLD:
         raise SpecTranslationError(
             f"the LLM ({llm.spec}) finds that the instruction {instruction!r} does not fit "
-            f"this env (P(yes) = {fits:.2f} < 0.5): say what the agent should do in terms of "
+            f"this env (P(yes) = {fits:.2f} < {FIT_THRESHOLD}): say what the agent should do in terms of "
             f"its features ({', '.join(features.names)}), or skip this check "
             "(spec_shaping.check_instruction: false)"
         )
