@@ -37,11 +37,20 @@ class SilentAssertEnv(gym.Env):
             raise AssertionError
 
 
+class ResetAssertEnv(SilentAssertEnv):
+    """An env made fine that fails an ``assert`` with no message at ``reset``."""
+
+    def reset(self, *, seed=None, options=None):
+        raise AssertionError
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _silent_assert_env():
     gym.register("PreflightSilentAssert-v0", entry_point=SilentAssertEnv)
+    gym.register("PreflightResetAssert-v0", entry_point=ResetAssertEnv)
     yield
     gym.registry.pop("PreflightSilentAssert-v0", None)
+    gym.registry.pop("PreflightResetAssert-v0", None)
 
 
 def test_a_misspelt_env_kwarg_is_one_line_naming_env_kwargs_and_what_the_env_takes(
@@ -72,14 +81,10 @@ def test_describe_exception_keeps_a_message() -> None:
 
 
 def test_an_env_that_fails_at_reset_is_caught_too(tiny_config) -> None:
-    pytest.importorskip("gymnasium_robotics")
-    walls = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]  # no free cell for the goal
-    config = tiny_config(
-        env={"id": "PointMaze_UMaze-v3", "kwargs": {"maze_map": walls}}, algo="sac", algo_kwargs={}
-    )
+    config = tiny_config(env={"id": "PreflightResetAssert-v0"})
     [line] = preflight_problems(config)
-    assert line.startswith("env.kwargs: reset() of PointMaze_UMaze-v3 failed: AssertionError")
-    assert "generate_target_goal" in line
+    assert line.startswith("env.id: reset() of PreflightResetAssert-v0 failed: AssertionError")
+    assert line.endswith("in reset: raise AssertionError")
 
 
 def test_a_good_config_passes(tiny_config) -> None:
