@@ -143,3 +143,18 @@ def test_limits_validation() -> None:
     with pytest.raises(ValueError):
         SandboxLimits(memory_bytes=1 << 20)
     assert SandboxLimits(timeout_s=2.5).effective_cpu_s == 4
+
+
+def test_a_constant_factor_is_refused_by_name_when_asked(inputs: list[np.ndarray]) -> None:
+    source = (
+        "def f(obs, action):\n"
+        "    return {'speed': obs[:, 0], 'bias': np.ones(len(obs)), 'tilt': obs[:, 1]}\n"
+    )
+    factors = OutputSpec.factors()
+    assert verify_function(source, function_name="f", inputs=inputs, output_spec=factors).ok
+    strict = VerificationChecks(constant_factors=True)
+    result = verify_function(
+        source, function_name="f", inputs=inputs, output_spec=factors, checks=strict
+    )
+    assert result.reason is Reason.CONSTANT
+    assert result.message.startswith("factor 'bias' is the same for all")

@@ -15,7 +15,8 @@ from stable_baselines3.common.env_util import make_vec_env
 
 import langreward.rl.mpe  # noqa: F401  (registers MPE2-SimpleSpread-v3)
 from langreward.experiments import ConfigError, load_config, run_experiment
-from langreward.lare.marl.config import TeamDecoderSettings
+from langreward.lare.encoder import generate_encoder
+from langreward.lare.marl.config import LaReMARLSettings, TeamDecoderSettings
 from langreward.lare.marl.decoder import TeamDecoder
 from langreward.lare.marl.encoder import agent_form, agent_transitions
 from langreward.lare.marl.relabel import TeamRelabelCallback, one_hot
@@ -240,6 +241,42 @@ def test_lare_with_a_scripted_llm_writes_the_per_agent_encoder(tmp_path, monkeyp
     prompt = (tmp_path / "run" / "encoder.json").read_text()
     assert "consolidated" in prompt
     assert "def evaluation_func" in (tmp_path / "run" / "encoder.py").read_text()
+
+
+def test_a_team_encoder_with_a_constant_factor_is_sent_back_for_repair() -> None:
+    constant = SCRIPTED_ENCODER.replace(
+        "return [nearest, crowd, still]", "bias = np.ones((obs.shape[0], 1))\n    "
+        "return [nearest, crowd, still, bias]"
+    )  # fmt: skip
+    asked: list[str] = []
+
+    def answer(messages):  # tests only: the constant factor until the error names it
+        asked.append(messages[-1]["content"])
+        return SCRIPTED_ENCODER if "is the same for all" in messages[-1]["content"] else constant
+
+    obs, actions = agent_transitions(ENV, {"N": 3}, count=64)
+    settings = LaReMARLSettings().encoder
+    assert settings.reject_constant_factors  # the team default
+    result = generate_encoder(
+        make_llm("scripted", responses=answer),
+        agent_form(gym.make(ENV, N=3)),
+        obs,
+        actions,
+        settings.model_copy(update={"n_candidates": 1, "consolidate": False}),
+    )
+    assert result.valid_first_try == 0 and result.repairs_used == 1
+    assert "factor column 3 is the same for all 64 rows" in asked[-1]
+    assert "bias" not in result.source
+    # single-agent LaRe keeps such a factor (off by default there)
+    lenient = settings.model_copy(update={"reject_constant_factors": False, "n_candidates": 1})
+    kept = generate_encoder(
+        make_llm("scripted", responses=lambda messages: constant),
+        agent_form(gym.make(ENV, N=3)),
+        obs,
+        actions,
+        lenient,
+    )
+    assert kept.valid_first_try == 1 and "bias" in kept.source
 
 
 def test_a_single_agent_env_gets_one_clear_error(tmp_path) -> None:

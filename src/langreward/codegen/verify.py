@@ -90,11 +90,14 @@ class VerificationChecks:
         finite: No NaN or infinity.
         deterministic: Two calls on the same inputs give identical outputs.
         non_constant: The output differs between at least two rows of the batch.
+        constant_factors: Stricter: every column (factor) of a 2-D output differs between
+            at least two rows (a factor that is the same for every input carries no signal).
     """
 
     finite: bool = True
     deterministic: bool = True
     non_constant: bool = True
+    constant_factors: bool = False
 
 
 @dataclass(frozen=True)
@@ -471,6 +474,18 @@ def verify_function(
                 Reason.CONSTANT,
                 f"the result is the same for all {batch} rows of the sample batch; "
                 "it must depend on the inputs",
+                t0,
+                **kwargs,
+            )
+    if checks.constant_factors and batch is not None and batch > 1 and out.ndim == 2:
+        same = np.flatnonzero((out == out[:1]).all(axis=0))
+        if same.size:
+            labels = [repr(names[i]) if names else f"column {i}" for i in same]
+            return _fail(
+                Reason.CONSTANT,
+                f"factor {', '.join(labels)} is the same for all {batch} rows of the sample "
+                "batch; every factor must depend on the inputs (compute it from them or "
+                "remove it)",
                 t0,
                 **kwargs,
             )

@@ -24,6 +24,18 @@ class EncoderSettings(BaseModel):
     consolidate: bool = Field(True, description="merge the valid candidates into one function")
     repair_rounds: int = Field(5, ge=0, le=10, description="error-feedback rounds per function")
     max_tokens: int = Field(900, ge=64, le=4096)
+    reject_constant_factors: bool = Field(
+        False,
+        description="refuse a generated factor that is the same on every sampled input (the "
+        "error goes back to the model in the repair rounds)",
+    )
+
+
+class TeamEncoderSettings(EncoderSettings):
+    """The multi-agent encoder: a factor that is the same for every sampled agent view is
+    refused (the 1.5B model added a constant factor at 3 agents)."""
+
+    reject_constant_factors: bool = True
 
 
 class FormSettings(BaseModel):

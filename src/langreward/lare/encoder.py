@@ -23,6 +23,7 @@ from langreward.codegen import (
     CodegenError,
     OutputSpec,
     SafeFunction,
+    VerificationChecks,
     VerificationResult,
     compile_function,
     extract_code,
@@ -123,9 +124,15 @@ def sample_transitions(
     return np.stack(observations), np.stack(actions)
 
 
-def _verify(source: str, obs: np.ndarray, actions: np.ndarray) -> VerificationResult:
+def _verify(
+    source: str, obs: np.ndarray, actions: np.ndarray, constant_factors: bool = False
+) -> VerificationResult:
     return verify_function(
-        source, function_name=FUNCTION_NAME, inputs=[obs, actions], output_spec=OutputSpec.factors()
+        source,
+        function_name=FUNCTION_NAME,
+        inputs=[obs, actions],
+        output_spec=OutputSpec.factors(),
+        checks=VerificationChecks(constant_factors=constant_factors),
     )
 
 
@@ -184,7 +191,7 @@ def _repair(
                 }
             )
             continue
-        result = _verify(source, obs, actions)
+        result = _verify(source, obs, actions, settings.reject_constant_factors)
         log.append(_entry(f"{label} repair {round_}", result))
         if result.ok:
             return source, round_
@@ -247,7 +254,7 @@ def generate_encoder(
                 }
             )
             continue
-        result = _verify(source, obs, actions)
+        result = _verify(source, obs, actions, settings.reject_constant_factors)
         log.append(_entry(f"candidate {i}", result))
         extracted.append((source, None if result.ok else result.message, reply))
     valid = [source for source, error, _ in extracted if error is None]
@@ -262,7 +269,7 @@ def generate_encoder(
         try:
             reply = _ask_for_code(llm, merge_prompt, settings)[0]
             merged = extract_code(reply, FUNCTION_NAME)
-            result = _verify(merged, obs, actions)
+            result = _verify(merged, obs, actions, settings.reject_constant_factors)
             log.append(_entry("consolidated", result))
             repaired, rounds = (merged, 0)
             if not result.ok:

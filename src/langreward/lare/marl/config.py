@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from langreward.lare.config import EncoderSettings
+from langreward.lare.config import TeamEncoderSettings
 
 
 class TeamDecoderSettings(BaseModel):
@@ -49,5 +49,5 @@ class LaReMARLSettings(BaseModel):
         "decoded rewards at each step (credit across time only)",
     )
     task: str | None = Field(None, description="task description (default: the env's own)")
-    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
+    encoder: TeamEncoderSettings = Field(default_factory=TeamEncoderSettings)
     decoder: TeamDecoderSettings = Field(default_factory=TeamDecoderSettings)
