@@ -2,6 +2,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# test files run in this many processes at once (pytest-xdist; each test file stays in one)
+TEST_WORKERS ?= 2
 
 .PHONY: setup demo test lint fast bench clean
 
@@ -24,7 +26,7 @@ lint: setup
 ## Set everything up, then run lint, the layering contract, the type check (mypy) and every test.
 test: setup lint
 	scripts/install_chromium.sh
-	$(BIN)/pytest -q -ra
+	$(BIN)/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile
 
 ## Only the fast tier (scripted LLM, no embedded model).
 fast: setup
