@@ -78,6 +78,26 @@ def test_the_trial_keeps_the_fittest_candidate(tmp_path, expert_run_llm, monkeyp
     assert chosen["terms"] == trials["candidates"][2]["spec"]["terms"]
 
 
+def test_one_se_keeps_the_likeliest_when_the_trial_cannot_tell(
+    tmp_path, expert_run_llm, monkeypatch
+) -> None:
+    def scripted_trials(jobs, workers, on_done=None):  # tests only: a noisy trial
+        return [
+            TrialResult(-7.0, 3, 0.1, stderr=4.0),
+            TrialResult(-6.0, 3, 0.1, stderr=3.0),
+            TrialResult(-27.0, 3, 0.1, stderr=1.0),
+        ]
+
+    monkeypatch.setattr(plugin_module, "run_trials", scripted_trials)
+    noisy = config(tmp_path, candidates=3, trial={"steps": 400, "select": "one_se"})
+    result = run_experiment(noisy, tmp_path / "run")
+    assert result.summary["method_summary"]["winner"] == 1  # the likeliest, not -6.0
+    trials = json.loads((tmp_path / "run" / "trials.json").read_text())
+    assert [c["fitness_stderr"] for c in trials["candidates"]] == [4.0, 3.0, 1.0]
+    fittest = config(tmp_path, candidates=3, trial={"steps": 400})
+    assert run_experiment(fittest, tmp_path / "f").summary["method_summary"]["winner"] == 2
+
+
 def test_a_saved_spec_is_reused_without_an_llm(tmp_path, expert_run_llm) -> None:
     first = run_experiment(config(tmp_path, candidates=1), tmp_path / "first")
     path = tmp_path / "first" / "spec.json"

@@ -25,6 +25,12 @@ class TrialSettings(BaseModel):
         description="fitness: mean original return of the episodes that end in this last "
         "share of the trial",
     )
+    select: Literal["fittest", "one_se"] = Field(
+        "fittest",
+        description="fittest: the best mean return (a tie goes to the likeliest); one_se: the "
+        "likeliest candidate within one standard error of the best (a difference the trial's "
+        "few episodes cannot tell from noise keeps the model's preference)",
+    )
 
 
 class SpecShapingSettings(BaseModel):

@@ -170,7 +170,7 @@ def _select(
         settings.trial.workers,
         on_done=lambda done: context.progress(done, len(jobs), "candidates"),
     )
-    return pick(results), results
+    return pick(results, settings.trial.select), results
 
 
 def _choose_spec(
@@ -210,6 +210,7 @@ def _choose_spec(
                 "prior": round(c.prior, 6),
                 "origin": c.origin,
                 "fitness": results[k].fitness if results else None,
+                "fitness_stderr": results[k].stderr if results else None,
                 "episodes": results[k].episodes if results else None,
                 "error": results[k].error if results else None,
             }

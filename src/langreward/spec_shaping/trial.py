@@ -59,6 +59,7 @@ class TrialResult:
     episodes: int
     seconds: float
     error: str | None = None
+    stderr: float | None = None  # of the fitness (None: fewer than 2 episodes in the window)
 
 
 def run_trial(job: TrialJob) -> TrialResult:
@@ -94,7 +95,8 @@ def run_trial(job: TrialJob) -> TrialResult:
     first = job.steps * (1.0 - job.window)
     window = [ret for step, ret in ends if step >= first]
     fitness = float(np.mean(window)) if window else None
-    return TrialResult(fitness, len(ends), time.monotonic() - start)
+    stderr = float(np.std(window, ddof=1) / np.sqrt(len(window))) if len(window) > 1 else None
+    return TrialResult(fitness, len(ends), time.monotonic() - start, stderr=stderr)
 
 
 class _EpisodeRecorder(BaseCallback):
@@ -139,13 +141,25 @@ def run_trials(
         return results
 
 
-def pick(results: Sequence[TrialResult]) -> int:
-    """The fittest candidate's index; a tie (or no fitness at all) goes to the earliest.
+def pick(results: Sequence[TrialResult], select: str = "fittest") -> int:
+    """The chosen candidate's index. ``fittest``: the best fitness, a tie (or no fitness at
+    all) going to the earliest; ``one_se``: the earliest candidate whose fitness is within one
+    standard error of the best's (the one-standard-error rule of model selection), so a
+    difference the trial cannot tell from noise keeps the order the candidates came in (the
+    LLM's: likeliest first).
 
     Example:
-        >>> pick([TrialResult(-200.0, 5, 1.0), TrialResult(-150.0, 6, 1.0),
-        ...       TrialResult(-150.0, 6, 1.0), TrialResult(None, 0, 1.0)])
+        >>> results = [TrialResult(-7.0, 3, 1.0, stderr=4.0), TrialResult(-6.0, 3, 1.0, stderr=3.0),
+        ...            TrialResult(-150.0, 6, 1.0), TrialResult(None, 0, 1.0)]
+        >>> pick(results), pick(results, "one_se")
+        (1, 0)
+        >>> pick([TrialResult(-200.0, 9, 1.0, stderr=0.0), TrialResult(-130.0, 9, 1.0, stderr=5.0)],
+        ...      "one_se")
         1
     """
     scores = [r.fitness if r.fitness is not None else -np.inf for r in results]
-    return int(np.argmax(scores))
+    best = int(np.argmax(scores))
+    if select == "fittest" or not np.isfinite(scores[best]):
+        return best
+    bar = scores[best] - (results[best].stderr or 0.0)
+    return next(i for i, score in enumerate(scores) if score >= bar)
