@@ -107,6 +107,12 @@ def arms(preset: str, candidates: int, trial_steps: int) -> dict[str, dict[str, 
         "baseline": {},
         "llm-1.5b": {"source": "llm", "llm": LARGE, "candidates": candidates, "trial": trial},
         "llm-0.5b": {"source": "llm", "llm": SMALL, "candidates": candidates, "trial": trial},
+        "llm-1.5b-1se": {
+            "source": "llm",
+            "llm": LARGE,
+            "candidates": candidates,
+            "trial": {**trial, "select": "one_se"},
+        },
         "llm-1.5b-k1": {"source": "llm", "llm": LARGE, "candidates": 1},
         "random": {"source": "random", "candidates": candidates, "trial": trial},
         "hand": {"source": "hand", "spec": hand, "candidates": 1},
@@ -246,7 +252,8 @@ def run_arms(args: argparse.Namespace) -> None:
         "counts as infinite in the median). Shaping: potential-based, F = gamma*phi(s') - "
         "phi(s), phi(terminal) = 0, scale "
         f"{sample.method_section().get('scale', 50)}. llm-1.5b: `{LARGE}`, llm-0.5b: "
-        f"`{SMALL}` (the slot-by-slot translator, the K likeliest fillings); llm-1.5b-k1: the "
+        f"`{SMALL}` (the slot-by-slot translator, the K likeliest fillings, the fittest kept); llm-1.5b-1se: the "
+        "same, keeping the likeliest within one standard error of the fittest; llm-1.5b-k1: the "
         "likeliest filling alone (no trial); random: K fillings drawn uniformly from the same "
         "grammar, the same trial (the control: no language); hand: a hand-written spec "
         "(expert prior, not an LLM's). LLM s/run: the seconds the model worked in that run "
