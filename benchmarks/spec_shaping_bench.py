@@ -261,7 +261,7 @@ def run_arms(args: argparse.Namespace) -> None:
         f"{os.cpu_count()} cores, {args.workers} runs at once, 1 torch thread per run, "
         f"{date.today().isoformat()}, {minutes:.0f} min of run wall time in all. Command: `python "
         f"benchmarks/spec_shaping_bench.py arms {args.preset} --seeds {args.seeds} --workers "
-        f"{args.workers}`.\n\n{table}\n\nChosen specs and each candidate's trial fitness "
+        f"{args.workers}`.{' ' + args.note if args.note else ''}\n\n{table}\n\nChosen specs and each candidate's trial fitness "
         "(mean original return of the episodes in the trial's second half):\n\n" + "\n".join(specs)
     )
     publish(f"spec_{args.preset}{args.tag}", f"Spec shaping: {args.preset}", body, sweep_dirs,
