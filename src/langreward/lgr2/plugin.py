@@ -23,6 +23,7 @@ from langreward.lgr2.reward import HAND_WRITTEN_REACH, RewardSpec
 from langreward.plugin import Method, MethodError, OnlineSetup, PreflightInfo, RunContext
 
 REWARD_FILE = "reward.json"
+Array = np.ndarray
 SUCCESS_EPISODES = 5
 
 #: The task in words, per env family prefix (``lgr2.instruction`` replaces it).
@@ -189,22 +190,16 @@ def build(settings: LGR2Settings, context: RunContext) -> OnlineSetup:
             summary.update(reward=spec.describe(), **origin)
 
             def high_reward(
-                achieved: np.ndarray,
-                next_achieved: np.ndarray,
-                goal: np.ndarray,
-                subgoal: np.ndarray,
-            ) -> np.ndarray:
-                return r_phi(achieved, goal, subgoal)
+                achieved: Array, next_achieved: Array, goal: Array, sub: Array
+            ) -> Array:
+                return r_phi(achieved, goal, sub)
 
         else:
             summary["reward"] = "the env's sparse reward at each segment's end"
 
             def high_reward(
-                achieved: np.ndarray,
-                next_achieved: np.ndarray,
-                goal: np.ndarray,
-                subgoal: np.ndarray,
-            ) -> np.ndarray:
+                achieved: Array, next_achieved: Array, goal: Array, sub: Array
+            ) -> Array:
                 return np.asarray(compute_reward(next_achieved, goal, None), np.float32)
 
         kwargs = {

@@ -68,14 +68,15 @@ def run_trial(job: TrialJob) -> TrialResult:
     import torch
     from stable_baselines3.common.env_util import make_vec_env
 
-    from langreward.rl.envs import import_env_modules, register_env_family
+    from langreward.plugin import prepare_env
+    from langreward.rl.envs import import_env_modules
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # restored below: with workers=1 this is the run's own process
     start = time.monotonic()
     try:
         import_env_modules(job.env_imports, job.env_id)  # a spawned process registers anew
-        register_env_family(job.env_id)
+        prepare_env(job.env_id)
         spec = ShapingSpec.model_validate_json(job.spec_json)
         env = VecPotentialShaping(
             make_vec_env(job.env_id, n_envs=job.n_envs, seed=job.seed, env_kwargs=job.env_kwargs),
