@@ -40,31 +40,28 @@ ROOT = Path(__file__).resolve().parent
 CONFIGS = ROOT.parent / "configs"
 LARGE, SMALL = "embedded:qwen2.5-coder-1.5b", "embedded"
 
+#: The hand-written spec of both mountain cars: pump energy (speed in either direction, and
+#: height).
+PUMP_ENERGY = {
+    "terms": [
+        {"feature": "velocity of the car (v)", "kind": "magnitude"},
+        {"feature": "position of the car along the x-axis (m)", "kind": "increase"},
+    ],
+    "termination": "success",
+}
+
 #: One task per preset: its spec-shaping config (algorithm, budget, threshold, hand spec).
 PRESETS: dict[str, dict[str, Any]] = {
     "mountaincar": {
         "config": CONFIGS / "spec_shaping" / "mountaincar_dqn.yaml",
         "budget": 80_000,
-        # pump energy: speed in either direction, and height
-        "hand": {
-            "terms": [
-                {"feature": "velocity of the car (v)", "kind": "magnitude"},
-                {"feature": "position of the car along the x-axis (m)", "kind": "increase"},
-            ],
-            "termination": "success",
-        },
+        "hand": PUMP_ENERGY,
     },
     "mountaincarcontinuous": {
         "config": CONFIGS / "spec_shaping" / "mountaincarcontinuous_sac.yaml",
         "budget": 30_000,
         "trial_steps": 2_500,
-        "hand": {
-            "terms": [
-                {"feature": "velocity of the car (v)", "kind": "magnitude"},
-                {"feature": "position of the car along the x-axis (m)", "kind": "increase"},
-            ],
-            "termination": "success",
-        },
+        "hand": PUMP_ENERGY,
     },
     "acrobot": {
         "config": CONFIGS / "spec_shaping" / "acrobot_dqn.yaml",
