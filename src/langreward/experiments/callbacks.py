@@ -162,14 +162,7 @@ class RunRecord:
             log.exception("the method's summary() failed")
             return {}
         self.last_stats, self._last_stats_t = stats, timestep
-        self.metrics.write(
-            {
-                "type": "method",
-                "timestep": timestep,
-                "wall_time": round(self.wall_time(), 3),
-                "stats": stats,
-            }
-        )
+        self.write({"type": "method", "timestep": timestep, "stats": stats})
         for key, value in flat_scalars(stats).items():
             logger.record(key if key.startswith("llm/") else f"method/{key}", value)
         return stats

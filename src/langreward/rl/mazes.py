@@ -22,8 +22,7 @@ from typing import Any
 #: What a cell may be, in Gymnasium-Robotics' words.
 CELLS: dict[Any, str] = {1: "wall", 0: "free", "g": "goal", "r": "reset", "c": "either"}
 _FREE = {0, "g", "r", "c"}
-_CELL_WORDS = ", ".join(f"{cell!r} ({word})" for cell, word in CELLS.items())
-_CELL_WORDS = _CELL_WORDS.rsplit(", ", 1)[0] + " or " + _CELL_WORDS.rsplit(", ", 1)[1]
+_CELL_WORDS = "1 (wall), 0 (free), 'g' (goal), 'r' (reset) or 'c' (either)"
 
 
 def _cell_ok(cell: Any) -> bool:
